@@ -1,0 +1,52 @@
+// The one schema of uber.config.yaml: types, defaults and descriptions in a single place.
+import { z } from 'zod';
+
+const nonEmpty = z.string().trim().min(1, 'must not be empty');
+
+export const repoSchema = z.strictObject({
+  name: nonEmpty.describe('folder under the workspace; unique'),
+  url: nonEmpty.describe('any git URL: https, ssh (git@host:path), file://, or a local path'),
+  branch: nonEmpty.optional().describe("default branch; else the remote's HEAD"),
+  services: z
+    .array(nonEmpty)
+    .default(['serverless.yml'])
+    .describe('globs in the repo matching serverless.yml files, one service each'),
+});
+
+export const deploySchema = z.strictObject({
+  command: nonEmpty
+    .default('sls deploy --stage {stage} --aws-profile {profile}')
+    .describe('argv template, never a shell; placeholders {stage} {profile} {service} {repo} {branch}'),
+  stage: nonEmpty.default('ci').describe('value of {stage}'),
+  retries: z.number().int().min(0).max(10).default(2).describe('extra attempts for transient failures'),
+  concurrency: z
+    .union([z.literal('auto'), z.number().int().min(1).max(256)])
+    .default('auto')
+    .describe('deploys at once; auto fits cores and free memory'),
+  perProfile: z.number().int().min(1).max(64).default(2).describe('deploys into one account at once'),
+  timeout: z.number().int().min(1).default(3600).describe('seconds before one deploy attempt is killed'),
+});
+
+export const testSchema = z.strictObject({
+  spec: z.array(nonEmpty).min(1).default(['test/**/*.spec.{js,mjs,ts}']).describe('mocha spec globs'),
+  cwd: nonEmpty.default('.').describe('where mocha runs, relative to the config file'),
+  leaseScope: z.enum(['test', 'file']).default('test').describe('lease one account per test or per file'),
+  leaseTimeout: z.number().positive().default(600).describe('seconds a test may wait for a free account'),
+});
+
+export const configSchema = z.strictObject({
+  workspace: nonEmpty.default('./repos').describe('where repos are cloned, relative to this file'),
+  profiles: z
+    .array(nonEmpty)
+    .min(1, 'must list at least one profile')
+    .optional()
+    .describe('default pool of AWS profiles; --profiles overrides'),
+  repos: z.array(repoSchema).default([]).describe('the repositories of the product'),
+  deploy: deploySchema.default(deploySchema.parse({})),
+  test: testSchema.default(testSchema.parse({})),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type RepoConfig = z.infer<typeof repoSchema>;
+export type DeployConfig = z.infer<typeof deploySchema>;
+export type TestConfig = z.infer<typeof testSchema>;

@@ -1,0 +1,97 @@
+// The one place that spawns processes: own process group, abort → SIGTERM → SIGKILL, timeout, why-it-ended.
+import { execa } from 'execa';
+import type { Writable } from 'node:stream';
+
+export interface RunOptions {
+  readonly cwd: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly signal?: AbortSignal | undefined;
+  /** Milliseconds before the process group is terminated; 0 = none. */
+  readonly timeoutMs?: number | undefined;
+  /** Grace between SIGTERM and SIGKILL. */
+  readonly graceMs?: number | undefined;
+  /** Receives stdout and stderr interleaved, as they come. */
+  readonly output?: Writable | undefined;
+  readonly onSpawn?: ((pid: number) => void) | undefined;
+}
+
+/** Why a process ended; the first cause wins. */
+export type EndReason = 'exit' | 'signal' | 'timeout' | 'cancelled' | 'spawn-error';
+
+export interface RunResult {
+  readonly reason: EndReason;
+  readonly exitCode?: number | undefined;
+  readonly signal?: string | undefined;
+  readonly durationMs: number;
+  /** Combined output (tail-trimmed to the last 1 MiB). */
+  readonly output: string;
+  readonly errorMessage?: string | undefined;
+  readonly pid?: number | undefined;
+}
+
+const MAX_KEEP = 1 << 20;
+
+function killGroup(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, sig);
+  } catch {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** Runs argv[0] with argv[1..] (never a shell) in its own process group and reports how it ended. */
+export async function run(argv: readonly string[], opts: RunOptions): Promise<RunResult> {
+  const [file, ...args] = argv;
+  if (!file) throw new Error('run() needs a command');
+  const started = performance.now();
+  let first: EndReason | undefined;
+  let chunks = '';
+  const child = execa(file, args, {
+    cwd: opts.cwd,
+    env: opts.env,
+    extendEnv: false,
+    detached: true,
+    stdin: 'ignore',
+    all: true,
+    buffer: false,
+    reject: false,
+    cleanup: true,
+  });
+  const grace = opts.graceMs ?? 5000;
+  let killTimer: NodeJS.Timeout | undefined;
+  const stop = (why: EndReason): void => {
+    if (child.pid === undefined || child.exitCode !== null) return;
+    first ??= why;
+    killGroup(child.pid, 'SIGTERM');
+    killTimer ??= setTimeout(() => killGroup(child.pid!, 'SIGKILL'), grace);
+  };
+  if (child.pid !== undefined) opts.onSpawn?.(child.pid);
+  const onAbort = (): void => stop('cancelled');
+  if (opts.signal?.aborted) onAbort();
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  const timer = opts.timeoutMs ? setTimeout(() => stop('timeout'), opts.timeoutMs) : undefined;
+  child.all?.on('data', (b: Buffer) => {
+    const s = b.toString('utf8');
+    opts.output?.write(s);
+    chunks += s;
+    if (chunks.length > 2 * MAX_KEEP) chunks = chunks.slice(-MAX_KEEP);
+  });
+  const res = await child;
+  if (child.pid !== undefined) killGroup(child.pid, 'SIGKILL'); // grandchildren never outlive their deploy
+  clearTimeout(timer);
+  clearTimeout(killTimer);
+  opts.signal?.removeEventListener('abort', onAbort);
+  const durationMs = performance.now() - started;
+  const output = chunks.slice(-MAX_KEEP);
+  const base = { durationMs, output, pid: child.pid };
+  if (res.failed && res.exitCode === undefined && res.signal === undefined) {
+    return { ...base, reason: first ?? 'spawn-error', errorMessage: res.shortMessage };
+  }
+  if (first) return { ...base, reason: first, exitCode: res.exitCode, signal: res.signal };
+  if (res.signal) return { ...base, reason: 'signal', signal: res.signal };
+  return { ...base, reason: 'exit', exitCode: res.exitCode ?? 0 };
+}
