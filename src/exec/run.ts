@@ -1,6 +1,7 @@
 // The one place that spawns processes: own process group, abort → SIGTERM → SIGKILL, timeout, why-it-ended.
 import { execa } from 'execa';
 import type { Writable } from 'node:stream';
+import { watched } from './watchdog.js';
 
 export interface RunOptions {
   readonly cwd: string;
@@ -13,6 +14,8 @@ export interface RunOptions {
   /** Receives stdout and stderr interleaved, as they come. */
   readonly output?: Writable | undefined;
   readonly onSpawn?: ((pid: number) => void) | undefined;
+  /** Run under the watchdog so the process group dies when uber is killed (default true). */
+  readonly watchParent?: boolean | undefined;
 }
 
 /** Why a process ended; the first cause wins. */
@@ -45,12 +48,12 @@ function killGroup(pid: number, sig: NodeJS.Signals): void {
 
 /** Runs argv[0] with argv[1..] (never a shell) in its own process group and reports how it ended. */
 export async function run(argv: readonly string[], opts: RunOptions): Promise<RunResult> {
-  const [file, ...args] = argv;
-  if (!file) throw new Error('run() needs a command');
+  if (argv.length === 0) throw new Error('run() needs a command');
+  const [file, ...args] = (opts.watchParent ?? true) ? watched(argv) : argv;
   const started = performance.now();
   let first: EndReason | undefined;
   let chunks = '';
-  const child = execa(file, args, {
+  const child = execa(file!, args, {
     cwd: opts.cwd,
     env: opts.env,
     extendEnv: false,

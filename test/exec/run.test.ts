@@ -1,0 +1,69 @@
+// The process runner: why a process ended, group kill on abort, and no orphans when uber dies.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isAlive as alive } from '../../src/exec/alive.js';
+import { run } from '../../src/exec/run.js';
+
+async function waitFor(file: string): Promise<string> {
+  for (let i = 0; i < 200 && !existsSync(file); i++) await sleep(25);
+  return readFileSync(file, 'utf8').trim();
+}
+
+describe('exec/run', () => {
+  const env = { PATH: process.env.PATH };
+
+  it('reports exit codes and interleaved output, without a shell for arguments', async () => {
+    const r = await run(['sh', '-c', 'echo out; echo err >&2; exit 3', '$(touch /tmp/never)'], { cwd: os.tmpdir(), env });
+    assert.equal(r.reason, 'exit');
+    assert.equal(r.exitCode, 3);
+    assert.match(r.output, /out\n[\s\S]*err/);
+  });
+
+  it('reports a missing command as exit 127 with its name', async () => {
+    const r = await run(['uber-no-such-command'], { cwd: os.tmpdir(), env });
+    assert.equal(r.exitCode, 127);
+    assert.match(r.output, /cannot start uber-no-such-command: ENOENT/);
+  });
+
+  it('reports death by signal', async () => {
+    const r = await run(['sh', '-c', 'kill -9 $$'], { cwd: os.tmpdir(), env });
+    assert.equal(r.reason, 'signal');
+    assert.equal(r.signal, 'SIGKILL');
+  });
+
+  it('kills the whole process group on abort, grandchildren included', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'uber-run-'));
+    const pidFile = path.join(dir, 'grandchild.pid');
+    const ac = new AbortController();
+    const p = run(['sh', '-c', `sleep 30 & echo $! > ${pidFile}; wait`], { cwd: dir, env, signal: ac.signal, graceMs: 500 });
+    const grandchild = Number(await waitFor(pidFile));
+    ac.abort();
+    const r = await p;
+    assert.equal(r.reason, 'cancelled');
+    await sleep(100);
+    assert.equal(alive(grandchild), false, 'grandchild outlived the abort');
+  });
+
+  it('times out and says so', async () => {
+    const r = await run(['sleep', '10'], { cwd: os.tmpdir(), env, timeoutMs: 200, graceMs: 200 });
+    assert.equal(r.reason, 'timeout');
+  });
+
+  it('children die when uber itself is killed with SIGKILL', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'uber-orphan-'));
+    const pidFile = path.join(dir, 'child.pid');
+    const script = `import { run } from ${JSON.stringify(path.resolve('src/exec/run.ts'))};
+      await run(['sh', '-c', 'echo $$ > ${pidFile}; sleep 30'], { cwd: ${JSON.stringify(dir)}, env: { PATH: process.env.PATH } });`;
+    const parent = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: 'ignore' });
+    const child = Number(await waitFor(pidFile));
+    assert.ok(alive(child));
+    parent.kill('SIGKILL');
+    const t0 = Date.now();
+    while (alive(child) && Date.now() - t0 < 10_000) await sleep(50);
+    assert.equal(alive(child), false, 'child outlived a SIGKILLed uber by 10 s');
+  });
+});
