@@ -1,6 +1,45 @@
-// `uber sync`: placeholder registration until the command lands (prints its help, runs nothing).
+// `uber sync --branch B [--repos a,b] [--concurrency N] [--json]`: every repo onto one branch, safely.
+import { Option } from 'commander';
+import { loadConfig } from '../config/load.js';
+import { EXIT, UsageError } from '../errors.js';
+import { parseRepoList } from '../workspace/repos.js';
+import { DEFAULT_SYNC_CONCURRENCY } from '../workspace/sync.js';
+import { isSynced } from '../workspace/types.js';
+import { syncWithView } from '../workspace/view.js';
 import type { Register } from './program.js';
 
-export const registerSync: Register = (program) => {
-  program.command('sync').description('(not available yet)');
+interface SyncFlags {
+  branch: string;
+  repos?: string;
+  concurrency?: string;
+  json?: boolean;
+  config?: string;
+}
+
+/** Parses --concurrency strictly: a whole number, nothing else. */
+export function parseConcurrency(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > 256) {
+    throw new UsageError('ERR_UBER_BAD_CONCURRENCY', `--concurrency must be a whole number from 1 to 256, not "${text}"; e.g. --concurrency 8.`);
+  }
+  return n;
+}
+
+export const registerSync: Register = (program, ctx, result) => {
+  program
+    .command('sync')
+    .description("clone missing repos, fetch and fast-forward; check out the branch where the remote has it, else the repo's default branch (a fallback)")
+    .requiredOption('-b, --branch <name>', 'the feature branch to bring every repo onto')
+    .addOption(new Option('--repos <names>', 'only these repos (comma-separated names from the config)'))
+    .addOption(new Option('--concurrency <n>', `repos synced at once (default ${DEFAULT_SYNC_CONCURRENCY})`))
+    .addOption(new Option('--json', 'print the outcomes as JSON on stdout (progress and the table stay on stderr)'))
+    .action(async (_opts: unknown, cmd: { optsWithGlobals: () => SyncFlags }) => {
+      const flags = cmd.optsWithGlobals();
+      const concurrency = parseConcurrency(flags.concurrency);
+      const loaded = loadConfig(ctx.cwd, flags.config);
+      const only = flags.repos === undefined ? undefined : parseRepoList(flags.repos);
+      const outcomes = await syncWithView({ loaded, branch: flags.branch, only, concurrency, ctx, json: Boolean(flags.json) });
+      result.code = outcomes.every(isSynced) ? EXIT.ok : EXIT.failed;
+    });
 };

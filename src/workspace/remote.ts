@@ -1,0 +1,39 @@
+// Asks the remote itself (`git ls-remote --symref`) which branches exist and where its HEAD points: no guessing from stale refs.
+import type { Ctx } from '../context.js';
+import { gitOk } from './git.js';
+
+export interface RemoteHeads {
+  /** Branch name → commit, for the branches asked about that exist on the remote. */
+  readonly heads: ReadonlyMap<string, string>;
+  /** The branch the remote's HEAD points at, when it says so. */
+  readonly defaultBranch: string | null;
+}
+
+/** Parses `git ls-remote --symref` output. */
+export function parseLsRemote(text: string): RemoteHeads {
+  const heads = new Map<string, string>();
+  let defaultBranch: string | null = null;
+  for (const line of text.split('\n')) {
+    const sym = /^ref: refs\/heads\/(.+)\tHEAD$/.exec(line);
+    if (sym?.[1]) {
+      defaultBranch = sym[1];
+      continue;
+    }
+    const ref = /^([0-9a-f]{40,64})\trefs\/heads\/(.+)$/.exec(line);
+    if (ref?.[1] && ref[2]) heads.set(ref[2], ref[1]);
+  }
+  return { heads, defaultBranch };
+}
+
+/**
+ * Lists the remote's HEAD and the given branches. `remote` is a URL or a remote name; `cwd` any folder
+ * (a clone when `remote` is a remote name). Throws GitError with git's own message when the remote is unreachable.
+ */
+export async function lsRemote(remote: string, branches: readonly string[], cwd: string, ctx: Pick<Ctx, 'env' | 'signal'>): Promise<RemoteHeads> {
+  const patterns = [...new Set(branches)].map((b) => `refs/heads/${b}`);
+  const out = await gitOk(['ls-remote', '--symref', '--', remote, 'HEAD', ...patterns], cwd, ctx);
+  const parsed = parseLsRemote(out);
+  // ls-remote matches patterns by their tail; keep exact names only.
+  const exact = new Map([...parsed.heads].filter(([name]) => branches.includes(name) || name === parsed.defaultBranch));
+  return { heads: exact, defaultBranch: parsed.defaultBranch };
+}

@@ -1,0 +1,83 @@
+// Shows a sync while it runs: a listr2 tree on a terminal, one plain line per repo elsewhere; then the summary table (stderr).
+import { Listr, ListrLogger, ProcessOutput } from 'listr2';
+import { say } from '../context.js';
+import { assertBranchName } from './branch.js';
+import { workspaceRepos } from './repos.js';
+import { checkConcurrency, syncRepos, type SyncEvent, type SyncOptions } from './sync.js';
+import { outcomeLine, statusText, summaryTable } from './table.js';
+import type { SyncOutcome } from './types.js';
+
+interface Pending {
+  step: (s: string) => void;
+  done: (o: SyncOutcome | undefined) => void;
+  promise: Promise<SyncOutcome | undefined>;
+}
+
+function pending(): Pending {
+  let done!: (o: SyncOutcome | undefined) => void;
+  const promise = new Promise<SyncOutcome | undefined>((resolve) => (done = resolve));
+  return { step: () => undefined, done, promise };
+}
+
+/** Runs syncRepos under a listr2 tree; validation errors surface before the tree is drawn. */
+async function withTree(opts: SyncOptions): Promise<SyncOutcome[]> {
+  const { ctx } = opts;
+  checkConcurrency(opts.concurrency);
+  await assertBranchName(opts.branch, ctx);
+  const names = workspaceRepos(opts.loaded, opts.only).map((r) => r.name);
+  const rows = new Map(names.map((n) => [n, pending()]));
+  const stderr = ctx.stderr as NodeJS.WriteStream;
+  const tree = new Listr(
+    names.map((name) => ({
+      title: name,
+      task: async (_: unknown, task: { title: string; skip: (m?: string) => void }) => {
+        const row = rows.get(name)!;
+        row.step = (s) => (task.title = `${name} — ${s}`);
+        const o = await row.promise;
+        if (!o) return task.skip(`${name} — not started (interrupted)`);
+        task.title = `${name} — ${statusText(o)}${o.branch ? ` [${o.branch}${o.fallback ? ' (fallback)' : ''}]` : ''}`;
+        if (o.status === 'skipped') task.skip(task.title);
+        if (o.status === 'failed') throw new Error(task.title);
+      },
+    })),
+    {
+      concurrent: true,
+      exitOnError: false,
+      collectErrors: false,
+      registerSignalListeners: false,
+      renderer: 'default',
+      rendererOptions: { logger: new ListrLogger({ processOutput: new ProcessOutput(stderr, stderr) }), collapseErrors: false },
+    },
+  );
+  const onEvent = (e: SyncEvent): void => {
+    opts.onEvent?.(e);
+    const row = rows.get(e.repo);
+    if (!row) return;
+    if (e.step === 'done') row.done(e.outcome);
+    else if (e.step !== 'queued') row.step(e.step);
+  };
+  const shown = tree.run();
+  try {
+    return await syncRepos({ ...opts, onEvent });
+  } finally {
+    for (const row of rows.values()) row.done(undefined); // no-op for rows already done
+    await shown.catch(() => undefined);
+  }
+}
+
+/** syncRepos with a live view and the summary table on stderr; `json` prints the outcomes as JSON on stdout. */
+export async function syncWithView(opts: SyncOptions & { json: boolean }): Promise<SyncOutcome[]> {
+  const { ctx } = opts;
+  let outcomes: SyncOutcome[];
+  if (ctx.interactive) outcomes = await withTree(opts);
+  else {
+    const onEvent = (e: SyncEvent): void => {
+      opts.onEvent?.(e);
+      if (e.step === 'done' && e.outcome) say(ctx, outcomeLine(e.outcome));
+    };
+    outcomes = await syncRepos({ ...opts, onEvent });
+  }
+  ctx.stderr.write(`\n${summaryTable(outcomes)}`);
+  if (opts.json) ctx.stdout.write(`${JSON.stringify(outcomes, null, 2)}\n`);
+  return outcomes;
+}
