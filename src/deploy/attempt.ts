@@ -1,0 +1,59 @@
+// One deploy attempt: isolate, run the command in the copy, classify how it ended, clean up.
+import { classify, type Classification } from '../failure/classify.js';
+import { isolate } from '../isolation/isolate.js';
+import { run } from '../exec/run.js';
+import type { Redactor } from '../redact.js';
+import type { RedactedLog } from './log.js';
+import type { Pair } from './plan.js';
+
+export interface AttemptOptions {
+  readonly pair: Pair;
+  readonly attempt: number;
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+  readonly tempParent: string;
+  readonly keepTemp: boolean;
+  readonly timeoutMs: number;
+  readonly graceMs: number;
+  readonly signal: AbortSignal;
+  readonly log: RedactedLog;
+  readonly redactor: Redactor;
+}
+
+export interface AttemptResult {
+  readonly verdict: Classification;
+  readonly output: string;
+  readonly kept?: string | undefined;
+}
+
+export async function runAttempt(o: AttemptOptions): Promise<AttemptResult> {
+  const { pair } = o;
+  let iso;
+  try {
+    iso = await isolate({
+      repoDir: pair.repoDir,
+      service: pair.service,
+      profile: pair.profile,
+      env: o.env,
+      cwd: o.cwd,
+      parentDir: o.tempParent,
+      label: `${pair.profile}-${pair.slug}-${o.attempt}`,
+      keep: o.keepTemp,
+    });
+  } catch (e) {
+    const output = `uber could not prepare the isolated copy of ${pair.repoDir}: ${(e as Error).message}`;
+    o.log.note(output);
+    return { verdict: { class: 'permanent', rule: 'isolation', lowerConcurrency: false }, output };
+  }
+  try {
+    o.log.note(`=== attempt ${o.attempt}: ${pair.argv.join(' ')}  (in ${iso.cwd}, HOME=${iso.home})`);
+    const res = await run(pair.argv, { cwd: iso.cwd, env: iso.env, signal: o.signal, timeoutMs: o.timeoutMs, graceMs: o.graceMs, output: o.log });
+    const verdict = classify(res);
+    const why = res.reason === 'exit' ? `exit ${res.exitCode}` : res.reason === 'signal' ? `signal ${res.signal}` : res.reason;
+    o.log.note(`=== attempt ${o.attempt} ended: ${why}${res.errorMessage ? ` (${res.errorMessage})` : ''} after ${Math.round(res.durationMs)} ms → ${verdict.class} (${verdict.rule})`);
+    const output = res.errorMessage ? `${res.output}\n${res.errorMessage}` : res.output;
+    return { verdict, output: o.redactor.redact(output), kept: o.keepTemp ? iso.root : undefined };
+  } finally {
+    await iso.dispose();
+  }
+}

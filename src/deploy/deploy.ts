@@ -1,0 +1,106 @@
+// `uber deploy` core: validate everything, sync, plan, run isolated deploys, record state, report.
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import { loadConfig } from '../config/load.js';
+import type { Ctx } from '../context.js';
+import { InterruptedError, UsageError } from '../errors.js';
+import { requireProfiles } from '../aws/profiles.js';
+import { collectSecrets, Redactor } from '../redact.js';
+import { uberPaths } from '../state/paths.js';
+import { writeState, type UberState } from '../state/state.js';
+import { assertBranchName } from '../workspace/sync.js';
+import { workspaceRepos } from '../workspace/repos.js';
+import type { PairOutcome } from './events.js';
+import { resolveConcurrency, resolveProfiles, resolveRetries } from './options.js';
+import { findServices, planPairs, type Service } from './plan.js';
+import { buildState, type RepoInfo } from './record.js';
+import { printReport } from './report.js';
+import { runDeploys } from './runner.js';
+import { syncStep } from './sync-step.js';
+import { parseTemplate } from './template.js';
+import { createView } from './view.js';
+
+export interface DeployFlags {
+  readonly config?: string | undefined;
+  readonly branch?: string | undefined;
+  readonly profiles?: string | undefined;
+  readonly retry?: string | undefined;
+  readonly concurrency?: string | undefined;
+  readonly sync: boolean;
+  readonly failFast: boolean;
+  readonly keepTemp: boolean;
+  readonly json: boolean;
+}
+
+export interface DeployResult {
+  readonly state: UberState;
+  readonly outcomes: readonly PairOutcome[];
+  readonly ok: boolean;
+}
+
+/** Base of the retry backoff in ms; UBER_BACKOFF_MS shortens it for demos and tests. */
+function backoffBase(env: NodeJS.ProcessEnv): number | undefined {
+  const v = env.UBER_BACKOFF_MS;
+  return v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined;
+}
+
+export async function deploy(ctx: Ctx, flags: DeployFlags): Promise<DeployResult> {
+  // 1. validate everything first: nothing runs on bad input
+  const loaded = loadConfig(ctx.cwd, flags.config);
+  const { config } = loaded;
+  if (!flags.branch) throw new UsageError('ERR_UBER_NO_BRANCH', 'uber deploy needs --branch NAME (the branch every repo deploys from).');
+  await assertBranchName(flags.branch, ctx);
+  const profiles = resolveProfiles(flags.profiles, config, ctx.env);
+  requireProfiles(profiles, ctx.env);
+  const words = parseTemplate(config.deploy.command);
+  const retries = resolveRetries(flags.retry, config);
+  const concurrency = resolveConcurrency(flags.concurrency, config);
+  const repos = workspaceRepos(loaded);
+  const repoInfo: Record<string, RepoInfo> = {};
+  if (!flags.sync) {
+    for (const r of repos) {
+      if (!existsSync(r.dir)) {
+        throw new UsageError('ERR_UBER_REPO_MISSING', `Repo "${r.name}" is not at ${r.dir}; run uber sync first or drop --no-sync.`);
+      }
+      repoInfo[r.name] = { commit: null, branch: null, fallback: false };
+    }
+  }
+  if (ctx.signal.aborted) throw new InterruptedError();
+
+  // 2. sync, 3. plan
+  if (flags.sync) Object.assign(repoInfo, await syncStep(ctx, loaded, flags.branch, flags.json));
+  const services: Service[] = [];
+  for (const [i, r] of repos.entries()) services.push(...(await findServices(r.config, r.dir, i)));
+  const pairs = planPairs(services, profiles, words, { stage: config.deploy.stage, branch: flags.branch });
+
+  // 4. run
+  const paths = uberPaths(loaded.dir);
+  const redactor = new Redactor(collectSecrets(ctx.env));
+  const view = createView(ctx, pairs, profiles, redactor);
+  const outcomes = await runDeploys({
+    pairs,
+    concurrency,
+    perProfile: config.deploy.perProfile,
+    retries,
+    timeoutMs: config.deploy.timeout * 1000,
+    failFast: flags.failFast,
+    signal: ctx.signal,
+    env: ctx.env,
+    cwd: loaded.dir,
+    logDir: paths.logs,
+    redactor,
+    keepTemp: flags.keepTemp,
+    tempParent: ctx.env.TMPDIR ?? os.tmpdir(),
+    backoff: { baseMs: backoffBase(ctx.env) },
+    onEvent: (e) => view.onEvent(e),
+  });
+  await view.finish();
+
+  // 5. record and report
+  const interrupted = ctx.signal.aborted;
+  const state = buildState({ branch: flags.branch, repos: repoInfo, profiles, outcomes, interrupted });
+  writeState(paths.state, JSON.parse(redactor.redact(JSON.stringify(state))) as UberState);
+  printReport(ctx, { outcomes, profiles, state, redactor, json: flags.json, statePath: paths.state });
+  if (interrupted) throw ctx.signal.reason instanceof InterruptedError ? ctx.signal.reason : new InterruptedError();
+  return { state, outcomes, ok: outcomes.every((o) => o.status === 'ok' || o.status === 'no-op') };
+}

@@ -1,0 +1,71 @@
+// One deploy's isolated place: a temp copy of the repo, a fresh HOME (0700), its own TMPDIR and env; disposable.
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { copyRepo } from './copy.js';
+import { childEnv } from './env.js';
+
+export interface IsolateOptions {
+  /** The original repo folder. */
+  readonly repoDir: string;
+  /** The service folder relative to the repo ("." for the root). */
+  readonly service: string;
+  readonly profile: string;
+  /** The parent env (allow-listed, never passed whole). */
+  readonly env: NodeJS.ProcessEnv;
+  /** Resolves relative AWS file paths in env. */
+  readonly cwd: string;
+  /** Where the temp dir goes; defaults to os.tmpdir(). */
+  readonly parentDir?: string | undefined;
+  /** A short readable name for the temp dir. */
+  readonly label?: string | undefined;
+  readonly keep?: boolean | undefined;
+}
+
+export interface Isolation extends AsyncDisposable {
+  readonly root: string;
+  /** The copy of the repo. */
+  readonly workDir: string;
+  /** Where the deploy command runs: the service folder inside the copy. */
+  readonly cwd: string;
+  readonly home: string;
+  readonly env: Record<string, string>;
+  dispose(): Promise<void>;
+}
+
+/** node_modules/.bin folders from the service folder up to the copy's root, nearest first (like npx). */
+function binDirs(workDir: string, cwd: string): string[] {
+  const out: string[] = [];
+  for (let dir = cwd; ; dir = path.dirname(dir)) {
+    const bin = path.join(dir, 'node_modules', '.bin');
+    if (existsSync(bin)) out.push(bin);
+    if (dir === workDir || path.dirname(dir) === dir) break;
+  }
+  return out;
+}
+
+const safe = (s: string): string => s.replace(/[^\w.-]+/g, '-').slice(0, 60);
+
+/** Prepares the isolated copy. dispose() removes it (unless keep), also after a failed prepare. */
+export async function isolate(opts: IsolateOptions): Promise<Isolation> {
+  const parent = opts.parentDir ?? os.tmpdir();
+  await mkdir(parent, { recursive: true });
+  const root = await mkdtemp(path.join(parent, `${safe(opts.label ?? 'deploy')}-`));
+  const dispose = async (): Promise<void> => {
+    if (!opts.keep) await rm(root, { recursive: true, force: true, maxRetries: 3 });
+  };
+  try {
+    const workDir = path.join(root, 'repo');
+    const home = path.join(root, 'home');
+    const tmpDir = path.join(root, 'tmp');
+    await Promise.all([copyRepo(opts.repoDir, workDir), mkdir(home, { mode: 0o700 }), mkdir(tmpDir, { mode: 0o700 })]);
+    await chmod(home, 0o700); // mkdir's mode is masked by the umask
+    const cwd = path.resolve(workDir, opts.service);
+    const env = childEnv(opts.env, { profile: opts.profile, home, tmpDir, cwd: opts.cwd, binDirs: binDirs(workDir, cwd) });
+    return { root, workDir, cwd, home, env, dispose, [Symbol.asyncDispose]: dispose };
+  } catch (e) {
+    await rm(root, { recursive: true, force: true });
+    throw e;
+  }
+}
