@@ -2,7 +2,8 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import lockfile from 'proper-lockfile';
 import type { Ctx } from '../context.js';
 import { InterruptedError, RunFailedError, UsageError } from '../errors.js';
@@ -52,12 +53,18 @@ export async function sandboxStatus(dir: string): Promise<SandboxStatus> {
   return { state: up.every(Boolean) ? 'running' : 'unhealthy', files, pid, runtime, up };
 }
 
+/** tsx's ESM loader as a file URL, so `--import` works whatever the server's cwd is. */
+function tsxLoader(): string {
+  const pkg = createRequire(import.meta.url).resolve('tsx/package.json');
+  return pathToFileURL(path.join(path.dirname(pkg), 'dist', 'loader.mjs')).href;
+}
+
 function serverCommand(files: SandboxFiles, opts: UpOptions): string[] {
   const here = fileURLToPath(import.meta.url);
   const fromSource = here.endsWith('.ts'); // run from src/ under tsx (uber's own tests)
   const script = path.join(path.dirname(here), fromSource ? 'server.ts' : 'server.js');
   const args = ['--dir', files.dir, '--accounts', String(opts.accounts), '--port', String(opts.basePort), ...(opts.inMemory ? ['--in-memory'] : [])];
-  return [...(fromSource ? ['--import', import.meta.resolve('tsx')] : []), script, ...args];
+  return [...(fromSource ? ['--import', tsxLoader()] : []), script, ...args];
 }
 
 function logTail(files: SandboxFiles): string {
