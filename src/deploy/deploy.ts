@@ -68,7 +68,7 @@ export async function deploy(ctx: Ctx, flags: DeployFlags): Promise<DeployResult
   if (ctx.signal.aborted) throw new InterruptedError();
 
   // 2. sync, 3. plan
-  if (flags.sync) Object.assign(repoInfo, await syncStep(ctx, loaded, flags.branch, flags.json));
+  if (flags.sync) Object.assign(repoInfo, await syncStep(ctx, loaded, flags.branch));
   const services: Service[] = [];
   for (const [i, r] of repos.entries()) services.push(...(await findServices(r.config, r.dir, i)));
   const pairs = planPairs(services, profiles, words, { stage: config.deploy.stage, branch: flags.branch });

@@ -1,19 +1,13 @@
-// Deploy's sync step: every repo onto the branch first; a repo that failed to sync stops the deploy (exit 1).
+// Deploy's sync step: every repo onto the branch first (sync's own view); a repo that failed to sync stops the deploy (exit 1).
 import type { LoadedConfig } from '../config/load.js';
 import type { Ctx } from '../context.js';
 import { RunFailedError } from '../errors.js';
-import { syncRepos } from '../workspace/sync.js';
+import { syncWithView } from '../workspace/view.js';
 import type { RepoInfo } from './record.js';
 
-export async function syncStep(ctx: Ctx, loaded: LoadedConfig, branch: string, _json: boolean): Promise<Record<string, RepoInfo>> {
-  const outcomes = await syncRepos({
-    loaded,
-    branch,
-    ctx,
-    onEvent: (e) => {
-      if (e.outcome) ctx.stderr.write(`sync ${e.repo}: ${e.outcome.status}${e.outcome.reason ? ` (${e.outcome.reason})` : ''}\n`);
-    },
-  });
+export async function syncStep(ctx: Ctx, loaded: LoadedConfig, branch: string): Promise<Record<string, RepoInfo>> {
+  // json: false — deploy prints one JSON document of its own; sync's table still goes to stderr
+  const outcomes = await syncWithView({ loaded, branch, ctx, json: false });
   const failed = outcomes.filter((o) => o.status === 'failed');
   if (failed.length > 0) {
     throw new RunFailedError(

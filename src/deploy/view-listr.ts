@@ -1,12 +1,17 @@
 // The TTY view of a deploy: a listr2 tree, one group per profile, one row per service (state, attempt, elapsed).
 import type { WriteStream } from 'node:tty';
-import { Listr, ProcessOutput, type ListrTaskWrapper } from 'listr2';
+import { DefaultRenderer, Listr, ListrLogger, ProcessOutput, type ListrTaskWrapper } from 'listr2';
 import type { Ctx } from '../context.js';
 import type { Redactor } from '../redact.js';
 import type { DeployEvent, PairOutcome } from './events.js';
 import { seconds, serviceName, verdictText } from './format.js';
 import type { Pair } from './plan.js';
 import type { DeployView } from './view.js';
+
+/** listr2's tree renderer drawing on stderr, even when stdout is not a TTY (--json > file). */
+class StderrTreeRenderer extends DefaultRenderer {
+  static override nonTTY = true;
+}
 
 // listr2's wrapper type carries renderer generics we do not use
 type Row = { task?: ListrTaskWrapper<unknown, never, never>; started?: number; attempt: number; note: string; done?: (o: PairOutcome) => void };
@@ -44,16 +49,19 @@ export function listrView(ctx: Pick<Ctx, 'stderr'>, pairs: readonly Pair[], prof
                 if (early) row.done(early);
               }),
           })),
-          { concurrent: true, exitOnError: false },
+          { concurrent: true, exitOnError: false, collectErrors: false },
         ),
     })) as never,
     {
       concurrent: true,
       exitOnError: false,
+      collectErrors: false,
       registerSignalListeners: false,
-      rendererOptions: { collapseSubtasks: false, collapseErrors: false, formatOutput: 'wrap' },
-      processOutput: new ProcessOutput(out, out),
-    } as never,
+      renderer: StderrTreeRenderer,
+      fallbackRendererCondition: false,
+      silentRendererCondition: false,
+      rendererOptions: { logger: new ListrLogger({ processOutput: new ProcessOutput(out, out) }), collapseSubtasks: false, collapseErrors: false },
+    },
   );
   const pending = new Map<string, PairOutcome>();
   const ticker = setInterval(() => {

@@ -1,6 +1,7 @@
 // uber deploy end to end in-process with the fixture sls on PATH: isolation, retries, classes, state, fail-fast.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { deploy, type DeployFlags } from '../../src/deploy/deploy.js';
 import { UsageError } from '../../src/errors.js';
@@ -59,6 +60,60 @@ describe('deploy (fixture sls)', function () {
     }
     assert.ok(existsSync(path.join(p.root, '.uber', 'logs', 'ci-2', 'users--services-b.log')));
     assert.match(ctx.err(), /18 deploys: 18 ok, 0 no-op, 0 failed, 0 cancelled/);
+  });
+
+  it('never runs more than concurrency deploys at once, nor more than perProfile into one account', async () => {
+    p = makeProject({ repos: ['orders'], services: ['a', 'b', 'c'], profiles: ['ci-1', 'ci-2'], deploy: { concurrency: 3, perProfile: 2 }, env: { SLS_FIXTURE_SLEEP_MS: '400' } });
+    const res = await deploy(makeCtx(p), flags());
+    assert.equal(res.ok, true);
+    const lines = p.journalLines();
+    const events = lines.map((l) => ({ t: l.time as number, d: l.event === 'start' ? 1 : -1, profile: l.aws.AWS_PROFILE! })).sort((a, b) => a.t - b.t || a.d - b.d);
+    let all = 0;
+    let peak = 0;
+    const per = new Map<string, number>();
+    let perPeak = 0;
+    for (const e of events) {
+      all += e.d;
+      per.set(e.profile, (per.get(e.profile) ?? 0) + e.d);
+      peak = Math.max(peak, all);
+      perPeak = Math.max(perPeak, per.get(e.profile)!);
+    }
+    assert.ok(peak <= 3 && peak >= 2, `peak ${peak}`);
+    assert.equal(perPeak <= 2, true, `per-profile peak ${perPeak}`);
+  });
+
+  it('syncs first with real git (file:// remotes), then deploys the synced branch and records commits', async () => {
+    p = makeProject({ repos: ['orders'], services: ['a'], profiles: ['ci-1'] });
+    const remote = path.join(p.root, 'remotes', 'orders');
+    const src = path.join(p.repos, 'orders');
+    const git = (args: string[], cwd: string): string => execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' } }).trim();
+    rmSync(path.join(src, '.git'), { recursive: true });
+    git(['init', '-q', '-b', 'main'], src);
+    git(['add', '-A'], src);
+    git(['commit', '-qm', 'init'], src);
+    git(['switch', '-qc', 'feat/x'], src);
+    writeFileSync(path.join(src, 'services', 'a', 'serverless.yml'), 'service: orders-a-on-branch\n');
+    git(['commit', '-qam', 'branch'], src);
+    const sha = git(['rev-parse', 'HEAD'], src);
+    execFileSync('git', ['clone', '-q', '--bare', src, remote]);
+    rmSync(src, { recursive: true });
+    const ctx = makeCtx(p);
+    const res = await deploy(ctx, flags({ sync: true }));
+    assert.equal(res.ok, true, ctx.err());
+    assert.equal(res.state.repos.orders!.commit, sha);
+    assert.equal(res.state.repos.orders!.branch, 'feat/x');
+    assert.deepEqual(p.journalLines().filter((l) => l.event === 'start').map((l) => l.key), ['orders-a-on-branch@ci-1']);
+  });
+
+  it('draws a listr2 tree grouped by profile on a TTY', async () => {
+    p = makeProject({ repos: ['orders'], services: ['a'], profiles: ['ci-1', 'ci-2'], env: { SLS_FIXTURE_PERMANENT: '1', SLS_FIXTURE_MATCH: '@ci-2$' } });
+    const ctx = { ...makeCtx(p), interactive: true };
+    const res = await deploy(ctx, flags());
+    assert.equal(res.ok, false);
+    const err = ctx.err();
+    assert.match(err, /ci-1/);
+    assert.match(err, /orders\/services\/a {2}ok · 1× · /);
+    assert.match(err, /orders\/services\/a {2}failed: permanent \(unresolved-variable\)/);
   });
 
   it('retries a transient failure k ≤ retries times and succeeds with k+1 attempts', async () => {
