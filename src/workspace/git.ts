@@ -7,6 +7,8 @@ export interface GitResult {
   readonly ok: boolean;
   /** Combined stdout+stderr, trimmed. */
   readonly out: string;
+  /** The same, untrimmed (for formats where leading spaces matter). */
+  readonly raw: string;
   readonly exitCode: number | undefined;
   readonly cancelled: boolean;
 }
@@ -23,9 +25,10 @@ export function gitEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 
 /** Runs `git ...args` in cwd. Never throws for a git failure: the result says what happened. */
 export async function git(args: readonly string[], cwd: string, ctx: Pick<Ctx, 'env' | 'signal'>): Promise<GitResult> {
-  const res: RunResult = await run(['git', ...args], { cwd, env: gitEnv(ctx.env), signal: ctx.signal, graceMs: 3000 });
+  // No watchdog process per call: git calls are short, and a node supervisor each would double sync's time.
+  const res: RunResult = await run(['git', ...args], { cwd, env: gitEnv(ctx.env), signal: ctx.signal, graceMs: 3000, watchParent: false });
   const ok = res.reason === 'exit' && res.exitCode === 0;
-  return { ok, out: res.output.trim(), exitCode: res.exitCode, cancelled: res.reason === 'cancelled' || (res.reason === 'spawn-error' && ctx.signal.aborted) };
+  return { ok, out: res.output.trim(), raw: res.output, exitCode: res.exitCode, cancelled: res.reason === 'cancelled' || (res.reason === 'spawn-error' && ctx.signal.aborted) };
 }
 
 /** Runs git and returns its output, or throws a GitError carrying git's own message. */

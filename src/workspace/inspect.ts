@@ -58,7 +58,7 @@ export async function inspectClone(dir: string, ctx: Pick<Ctx, 'env' | 'signal'>
   const statusArgs = ['--no-optional-locks', 'status', '--porcelain=v1', '-z', '--untracked-files=normal', '--ignore-submodules=none'];
   const status = await git(statusArgs, dir, ctx);
   if (!status.ok) throw new GitError(statusArgs, status, ctx.env);
-  const entries = status.out.split('\0').filter(Boolean);
+  const entries = status.raw.split('\0').filter(Boolean);
   const untracked = entries.filter((e) => e.startsWith('?? ')).length;
   const changed = entries.filter((e) => /^[ MADRCUT?!]{2} /.test(e) && !e.startsWith('?? ')).length;
   if (entries.length > 0) {

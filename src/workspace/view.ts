@@ -1,11 +1,16 @@
 // Shows a sync while it runs: a listr2 tree on a terminal, one plain line per repo elsewhere; then the summary table (stderr).
-import { Listr, ListrLogger, ProcessOutput } from 'listr2';
+import { DefaultRenderer, Listr, ListrLogger, ProcessOutput } from 'listr2';
 import { say } from '../context.js';
 import { assertBranchName } from './branch.js';
 import { workspaceRepos } from './repos.js';
 import { checkConcurrency, syncRepos, type SyncEvent, type SyncOptions } from './sync.js';
 import { outcomeLine, statusText, summaryTable } from './table.js';
 import type { SyncOutcome } from './types.js';
+
+/** listr2's tree renderer, drawing on stderr: listr2 would otherwise fall back whenever stdout is not a TTY (--json > file). */
+class StderrTreeRenderer extends DefaultRenderer {
+  static override nonTTY = true;
+}
 
 interface Pending {
   step: (s: string) => void;
@@ -45,7 +50,9 @@ async function withTree(opts: SyncOptions): Promise<SyncOutcome[]> {
       exitOnError: false,
       collectErrors: false,
       registerSignalListeners: false,
-      renderer: 'default',
+      renderer: StderrTreeRenderer,
+      fallbackRendererCondition: false,
+      silentRendererCondition: false,
       rendererOptions: { logger: new ListrLogger({ processOutput: new ProcessOutput(stderr, stderr) }), collapseErrors: false },
     },
   );

@@ -1,7 +1,7 @@
 // Test fixture: real bare git remotes (file://) in a temp dir, a config that lists them, and an env free of the machine's git config.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -56,24 +56,40 @@ export function makeFixture(prefix = 'uber-sync-'): Fixture {
   };
 }
 
-/** Creates a bare remote `name.git` whose main has one commit, plus the given extra branches (one commit each on top of main). */
-export function makeRemote(fx: Fixture, name: string, branches: readonly string[] = []): void {
-  const work = path.join(fx.root, 'seed', name);
-  mkdirSync(work, { recursive: true });
-  fx.git(work, 'init', '-q', '-b', 'main');
-  writeFileSync(path.join(work, 'README.md'), `# ${name}\n`);
-  writeFileSync(path.join(work, 'serverless.yml'), `service: ${name}\n`);
-  fx.git(work, 'add', '-A');
-  fx.git(work, 'commit', '-q', '-m', 'initial');
-  for (const b of branches) {
-    fx.git(work, 'checkout', '-q', '-b', b, 'main');
-    writeFileSync(path.join(work, `${b.replace(/\W/g, '_')}.txt`), `${b}\n`);
-    fx.git(work, 'add', '-A');
-    fx.git(work, 'commit', '-q', '-m', `work on ${b}`);
+const seeded = new WeakMap<Fixture, Set<string>>();
+
+/** One seed repo per fixture holds every branch once; remotes are filled from it (cheap: two git calls each). */
+function seedWith(fx: Fixture, branches: readonly string[]): string {
+  const seed = path.join(fx.root, 'seed');
+  let have = seeded.get(fx);
+  if (!have) {
+    mkdirSync(seed, { recursive: true });
+    fx.git(seed, 'init', '-q', '-b', 'main');
+    writeFileSync(path.join(seed, 'README.md'), '# service\n');
+    writeFileSync(path.join(seed, 'serverless.yml'), 'service: demo\n');
+    fx.git(seed, 'add', '-A');
+    fx.git(seed, 'commit', '-q', '-m', 'initial');
+    have = new Set(['main']);
+    seeded.set(fx, have);
   }
-  fx.git(work, 'checkout', '-q', 'main');
-  fx.git(fx.remotes, 'clone', '-q', '--bare', work, `${name}.git`);
-  fx.git(path.join(fx.remotes, `${name}.git`), 'config', 'uploadpack.allowFilter', 'true');
+  for (const b of branches) {
+    if (have.has(b)) continue;
+    fx.git(seed, 'checkout', '-q', '-b', b, 'main');
+    writeFileSync(path.join(seed, `branch-${have.size}.txt`), `${b}\n`);
+    fx.git(seed, 'add', '-A');
+    fx.git(seed, 'commit', '-q', '-m', `work on ${b}`);
+    have.add(b);
+  }
+  return seed;
+}
+
+/** Creates a bare remote `name.git` (HEAD main, partial clone allowed) with main plus the given branches. */
+export function makeRemote(fx: Fixture, name: string, branches: readonly string[] = []): void {
+  const seed = seedWith(fx, branches);
+  const bare = path.join(fx.remotes, `${name}.git`);
+  fx.git(fx.remotes, 'init', '-q', '--bare', '-b', 'main', bare);
+  appendFileSync(path.join(bare, 'config'), '[uploadpack]\n\tallowFilter = true\n');
+  fx.git(seed, 'push', '-q', bare, ...['main', ...branches].map((b) => `refs/heads/${b}:refs/heads/${b}`));
 }
 
 /** Adds a commit to `branch` of the remote `name` (through a scratch clone). */
