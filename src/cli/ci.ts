@@ -1,6 +1,82 @@
-// `uber ci`: placeholder registration until the command lands (prints its help, runs nothing).
+// `uber ci circleci` writes a CircleCI config; `uber ci restore-timings|save-timings` run inside it.
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Option } from 'commander';
+import { DEFAULT_CONTEXT, DEFAULT_IMAGE, defaultParallelism, projectPaths, renderCircleConfig, repoRoot } from '../ci/circleci.js';
+import { GENERATED_MARK } from '../ci/template.js';
+import { restoreTimings, saveTimings } from '../ci/timings-cache.js';
+import { loadConfig } from '../config/load.js';
+import { say } from '../context.js';
+import { parseWhole, resolveProfiles } from '../deploy/options.js';
+import { EXIT, UsageError } from '../errors.js';
+import { uberPaths } from '../state/paths.js';
 import type { Register } from './program.js';
 
-export const registerCi: Register = (program) => {
-  program.command('ci').description('(not available yet)');
+interface CircleFlags {
+  parallelism?: string;
+  profiles?: string;
+  context: string;
+  image: string;
+  out?: string;
+  force?: boolean;
+  config?: string;
+}
+
+function writeConfig(file: string, text: string, force: boolean): void {
+  if (existsSync(file) && !force && !readFileSync(file, 'utf8').includes(GENERATED_MARK)) {
+    throw new UsageError('ERR_UBER_CI_EXISTS', `${file} exists and was not written by uber; pass --force to replace it or --out PATH to write elsewhere.`);
+  }
+  mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
+}
+
+export const registerCi: Register = (program, ctx, result) => {
+  const ci = program.command('ci').description('continuous integration: write a CircleCI config that provisions, then tests across parallel containers');
+
+  ci.command('circleci')
+    .description('write a CircleCI 2.1 config: a provision job (uber deploy), then a parallel test job (uber test --parallel, one shard per container)')
+    .addOption(new Option('--parallelism <n>', `test containers; each needs at least one profile (default: one per profile, at most 4)`))
+    .addOption(new Option('--profiles <list>', 'comma-separated AWS profiles to provision (default: config profiles, UBER_PROFILES, or "default")'))
+    .addOption(new Option('--context <name>', 'CircleCI context holding the AWS credentials').default(DEFAULT_CONTEXT))
+    .addOption(new Option('--image <ref>', 'Docker image of both jobs').default(DEFAULT_IMAGE))
+    .addOption(new Option('--out <path>', 'where to write it; "-" for stdout (default: .circleci/config.yml at the repository root)'))
+    .addOption(new Option('--force', 'replace an existing config that uber did not write'))
+    .action((_opts: unknown, cmd: { optsWithGlobals: () => CircleFlags }) => {
+      const flags = cmd.optsWithGlobals();
+      const loaded = loadConfig(ctx.cwd, flags.config);
+      const profiles = resolveProfiles(flags.profiles, loaded.config, ctx.env);
+      const parallelism = flags.parallelism === undefined ? defaultParallelism(profiles) : parseWhole('--parallelism', flags.parallelism, 1, 500);
+      const root = repoRoot(loaded.dir);
+      const text = renderCircleConfig({ profiles, parallelism, context: flags.context, image: flags.image, ...projectPaths(loaded, root) });
+      if (flags.out === '-') {
+        ctx.stdout.write(text);
+      } else {
+        const file = path.resolve(ctx.cwd, flags.out ?? path.join(root, '.circleci', 'config.yml'));
+        writeConfig(file, text, Boolean(flags.force));
+        say(ctx, `Wrote ${file}: provision into ${profiles.join(', ')}, then ${parallelism} test container${parallelism > 1 ? 's' : ''}; credentials from the CircleCI context "${flags.context}".`);
+        ctx.stdout.write(`${file}\n`);
+      }
+      result.code = EXIT.ok;
+    });
+
+  ci.command('restore-timings')
+    .description('merge the timings every CircleCI container kept (.uber/ci-timings/) into .uber/timings.json')
+    .action((_opts: unknown, cmd: { optsWithGlobals: () => { config?: string } }) => {
+      const loaded = loadConfig(ctx.cwd, cmd.optsWithGlobals().config);
+      const { merged, files } = restoreTimings(uberPaths(loaded.dir));
+      say(ctx, merged > 0 ? `Merged timings from ${merged} container${merged > 1 ? 's' : ''}: history for ${files} spec files.` : 'No timing history yet: files are split evenly this time.');
+      result.code = EXIT.ok;
+    });
+
+  ci.command('save-timings')
+    .description("keep this container's timings (the files it ran) in .uber/ci-timings/node-<CIRCLE_NODE_INDEX>.json for the cache")
+    .action((_opts: unknown, cmd: { optsWithGlobals: () => { config?: string } }) => {
+      const loaded = loadConfig(ctx.cwd, cmd.optsWithGlobals().config);
+      const index = ctx.env.CIRCLE_NODE_INDEX ? parseWhole('CIRCLE_NODE_INDEX', ctx.env.CIRCLE_NODE_INDEX, 0, 10_000) : 0;
+      const saved = saveTimings(uberPaths(loaded.dir), index);
+      say(ctx, saved ? `Kept timings of ${saved.files} spec files in ${saved.file}.` : 'No timings to keep (no test run recorded them).');
+      result.code = EXIT.ok;
+    });
 };

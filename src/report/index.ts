@@ -3,3 +3,4 @@ export { readTestRun, type TestRun, type TestRecord, type FileRecord } from './r
 export { renderTestSummary, summariseTestRun, type TestSummary } from './summary.js';
 export { writeTestWaterfall, testChart } from './waterfall-tests.js';
 export { writeDeployWaterfall, deployChart } from './waterfall-deploys.js';
+export { renderDeploySummary, summariseDeploys, type DeploySummary } from './deploy-summary.js';
