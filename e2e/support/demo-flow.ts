@@ -9,6 +9,8 @@ import { readProfiles } from '../../src/aws/profiles.js';
 import { sandboxEnv } from '../../src/sandbox/aws-files.js';
 import { sandboxFiles } from '../../src/sandbox/layout.js';
 
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'; // Node 20 is supported by the SDK versions we pin
+
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
 export const BIN = path.join(ROOT, 'dist', 'bin.js');
 
