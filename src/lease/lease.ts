@@ -1,0 +1,99 @@
+// One held lease: the profile, who holds it, and its end (released, or compromised when another process broke it).
+import path from 'node:path';
+import { appendAudit, type AuditRecord } from './audit.js';
+import { now } from './clock.js';
+import { OWNER_FILE } from './lockfs.js';
+import { readOwner, type Owner } from './owner.js';
+
+/** Thrown when code uses a lease (or a client bound to it) after the lease ended or was broken. */
+export class LeaseEndedError extends Error {
+  override readonly name = 'LeaseEndedError';
+  readonly code = 'ERR_UBER_LEASE_ENDED';
+}
+
+export class Lease {
+  readonly profile: string;
+  readonly leaseId: string;
+  /** Epoch ms when the lock was taken. */
+  readonly start: number;
+  readonly owner: Owner;
+  /** Milliseconds spent waiting for a free profile. */
+  waitMs = 0;
+  private ended = false;
+  private problem: Error | undefined;
+  private readonly controller = new AbortController();
+
+  constructor(
+    owner: Owner,
+    private readonly lockPath: string,
+    private readonly audit: string | undefined,
+    private readonly unlock: () => Promise<void>,
+  ) {
+    this.owner = owner;
+    this.profile = owner.profile;
+    this.leaseId = owner.leaseId;
+    this.start = now();
+  }
+
+  /** Aborted when the lease ends or is compromised; the reason says which. */
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  get active(): boolean {
+    return !this.ended && !this.problem;
+  }
+
+  get compromised(): Error | undefined {
+    return this.problem;
+  }
+
+  /** True while the lock on disk still names this lease (a cheap synchronous read). */
+  stillOwned(): boolean {
+    return readOwner(path.join(this.lockPath, OWNER_FILE))?.leaseId === this.leaseId;
+  }
+
+  /** Throws a LeaseEndedError naming the lease when it is no longer held. */
+  assertActive(what = 'this lease'): void {
+    if (this.problem) throw this.problem;
+    if (this.ended) throw new LeaseEndedError(`${what} belongs to lease ${this.leaseId} on profile "${this.profile}"${this.owner.test ? ` (test "${this.owner.test}")` : ''}, which has ended; create clients inside the test and do not use them after it.`);
+    if (this.stillOwned()) return;
+    this.markCompromised(new Error('the lock no longer names this lease'));
+    throw this.problem ?? new LeaseEndedError(`${what} lost its lease`);
+  }
+
+  markCompromised(cause: Error): void {
+    if (this.problem || this.ended) return;
+    this.problem = new LeaseEndedError(
+      `The lease on profile "${this.profile}" was lost while the test held it (${cause.message}): another process judged it stale and may now use that account; the test was stopped so it cannot act on someone else's lease.`,
+    );
+    this.controller.abort(this.problem);
+  }
+
+  /** Frees the profile and appends the audit line; a compromised lease is left to the process that broke it. */
+  async release(): Promise<AuditRecord | undefined> {
+    if (this.ended) return undefined;
+    const ours = !this.problem && this.stillOwned();
+    this.ended = true;
+    if (!ours) {
+      this.controller.abort(this.problem ?? new LeaseEndedError('lease lost'));
+      await this.unlock().catch(() => undefined);
+      return undefined;
+    }
+    const rec: AuditRecord = {
+      leaseId: this.leaseId,
+      profile: this.profile,
+      pid: process.pid,
+      file: this.owner.file,
+      test: this.owner.test,
+      start: this.start,
+      end: now(),
+      ended: 'released',
+      host: this.owner.host,
+    };
+    if (this.audit) appendAudit(this.audit, rec);
+    await this.unlock().catch(() => undefined);
+    this.controller.abort(new LeaseEndedError(`lease ${this.leaseId} on "${this.profile}" ended`));
+    return rec;
+  }
+}

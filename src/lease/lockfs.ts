@@ -1,0 +1,80 @@
+// The fs proper-lockfile runs on: a lock dir is born with its owner record inside (rename), and is removed only by its owner.
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+export const OWNER_FILE = 'owner.json';
+
+type Cb = (err?: NodeJS.ErrnoException | null) => void;
+
+/**
+ * proper-lockfile calls `fs.mkdir(lockPath)` to take a lock and `fs.rmdir(lockPath)` to drop it. This fs makes the
+ * lock dir appear atomically *with* its owner record (mkdir a temp dir, write owner.json, rename into place: a rename
+ * onto a non-empty dir fails), and removes a lock only while the owner record inside is still this holder's.
+ */
+export class LockFs {
+  /** lockPath → owner JSON for the next mkdir. */
+  readonly pending = new Map<string, string>();
+  /** lockPath → leaseId this process holds there. */
+  readonly held = new Map<string, string>();
+
+  readonly stat = fs.stat;
+  readonly utimes = fs.utimes;
+  readonly realpath = fs.realpath;
+
+  mkdir = (lockPath: string, cb: Cb): void => {
+    const json = this.pending.get(lockPath);
+    if (json === undefined) return void fs.mkdir(lockPath, cb);
+    const tmp = `${lockPath}.new-${process.pid}-${randomBytes(4).toString('hex')}`;
+    try {
+      fs.mkdirSync(tmp);
+      fs.writeFileSync(path.join(tmp, OWNER_FILE), json);
+    } catch (e) {
+      fs.rmSync(tmp, { recursive: true, force: true });
+      return cb(e as NodeJS.ErrnoException);
+    }
+    fs.rename(tmp, lockPath, (err) => {
+      if (!err) return cb(null);
+      fs.rmSync(tmp, { recursive: true, force: true });
+      const taken = err.code === 'ENOTEMPTY' || err.code === 'EEXIST' || err.code === 'EISDIR';
+      cb(taken ? Object.assign(new Error('Lock file is already being held'), { code: 'EEXIST' }) : err);
+    });
+  };
+
+  rmdir = (lockPath: string, cb: Cb): void => {
+    try {
+      this.rmdirSync(lockPath);
+      cb(null);
+    } catch (e) {
+      cb(e as NodeJS.ErrnoException);
+    }
+  };
+
+  /** Also used by proper-lockfile's exit handler (process.exit in a test): frees the lock if it is still ours. */
+  rmdirSync = (lockPath: string): void => {
+    const leaseId = this.held.get(lockPath);
+    this.held.delete(lockPath);
+    if (leaseId !== undefined) removeOwned(lockPath, leaseId);
+  };
+}
+
+/** Removes the lock at lockPath when its owner record names leaseId (null: when it has none); false otherwise. */
+export function removeOwned(lockPath: string, leaseId: string | null): boolean {
+  const ownerFile = path.join(lockPath, OWNER_FILE);
+  let text: string | undefined;
+  try {
+    text = fs.readFileSync(ownerFile, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' && !fs.existsSync(lockPath)) return false;
+  }
+  const current = text === undefined ? null : (JSON.parse(text) as { leaseId?: string }).leaseId ?? null;
+  if (current !== leaseId) return false;
+  if (text !== undefined) fs.rmSync(ownerFile, { force: true });
+  try {
+    fs.rmdirSync(lockPath);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTEMPTY') throw e;
+  }
+  return true;
+}

@@ -1,0 +1,65 @@
+// Who holds a lease: the owner record written into the lock, and whether that owner is still alive.
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { isAlive } from '../exec/alive.js';
+
+export interface Owner {
+  readonly leaseId: string;
+  readonly profile: string;
+  readonly host: string;
+  readonly pid: number;
+  /** Process start time (clock ticks since boot, /proc/<pid>/stat field 22); guards against pid reuse. */
+  readonly pidStart: number | null;
+  readonly file: string | null;
+  readonly test: string | null;
+  /** Epoch ms (clock.ts). */
+  readonly start: number;
+}
+
+export const HOST = os.hostname();
+
+export function newLeaseId(): string {
+  return `${process.pid.toString(36)}-${randomBytes(6).toString('hex')}`;
+}
+
+/** Start time of a process on this host, or null where /proc is not available. */
+export function processStart(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const v = Number(fields[19]); // field 22 overall; fields[0] is field 3
+    return Number.isFinite(v) ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+export const SELF_START = processStart(process.pid);
+
+/** True when the owner is on this host and its process is gone (dead, zombie, or the pid was reused). */
+export function ownerIsDead(o: Pick<Owner, 'host' | 'pid' | 'pidStart'>): boolean {
+  if (o.host !== HOST) return false;
+  if (!isAlive(o.pid)) return true;
+  if (o.pidStart === null) return false;
+  const now = processStart(o.pid);
+  return now !== null && now !== o.pidStart;
+}
+
+export function parseOwner(text: string): Owner | undefined {
+  try {
+    const o = JSON.parse(text) as Partial<Owner>;
+    if (typeof o.leaseId !== 'string' || typeof o.pid !== 'number' || typeof o.host !== 'string') return undefined;
+    return o as Owner;
+  } catch {
+    return undefined;
+  }
+}
+
+export function readOwner(file: string): Owner | undefined {
+  try {
+    return parseOwner(readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}

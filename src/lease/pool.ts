@@ -1,0 +1,152 @@
+// A pool of profiles over one lease store: take any free one now, or wait in line (fs.watch + a short poll).
+import { watch, type FSWatcher } from 'node:fs';
+import { now } from './clock.js';
+import type { Lease } from './lease.js';
+import { Queue } from './queue.js';
+import type { LeaseMeta, LeaseStore } from './store.js';
+
+/** A free profile that the waiters ahead have not taken within this long may be taken out of turn. */
+const TURN_GRACE_MS = 50;
+/** Rescan at least this often while waiting (dead holders make no fs event). */
+const POLL_MS = 200;
+
+export class LeaseTimeoutError extends Error {
+  override readonly name = 'LeaseTimeoutError';
+  readonly code = 'ERR_UBER_LEASE_TIMEOUT';
+}
+
+export interface AcquireOptions {
+  /** Give up after this long (0 = wait forever). */
+  readonly timeoutMs?: number | undefined;
+  readonly signal?: AbortSignal | undefined;
+}
+
+export class LeasePool {
+  private readonly queue: Queue;
+  private watchers: FSWatcher[] | undefined;
+  private generation = 0;
+  private readonly sleepers = new Set<() => void>();
+
+  constructor(
+    readonly store: LeaseStore,
+    readonly profiles: readonly string[],
+  ) {
+    if (profiles.length === 0) throw new Error('a lease pool needs at least one profile');
+    this.queue = new Queue(store.dir);
+  }
+
+  /** Leases one free profile: at once when nobody waits, else in arrival order. */
+  async acquire(meta: LeaseMeta = {}, opts: AcquireOptions = {}): Promise<Lease> {
+    const t0 = now();
+    if (this.queue.isEmpty()) {
+      const lease = await this.tryInOrder(this.rotated(process.pid), meta);
+      if (lease) return done(lease, t0);
+    }
+    const ticket = this.queue.enter();
+    this.startWatching();
+    const freeSince = new Map<string, number>();
+    let touched = Date.now();
+    try {
+      for (;;) {
+        opts.signal?.throwIfAborted();
+        const gen = this.generation;
+        const k = this.queue.position(ticket);
+        const free = this.scan();
+        const t = Date.now();
+        for (const p of [...freeSince.keys()]) if (!free.includes(p)) freeSince.delete(p);
+        for (const p of free) if (!freeSince.has(p)) freeSince.set(p, t);
+        const mine = k < free.length ? [...free.slice(k), ...free.slice(0, k)] : free.filter((p) => t - freeSince.get(p)! >= TURN_GRACE_MS);
+        const lease = await this.tryInOrder(mine, meta);
+        if (lease) return done(lease, t0);
+        if (opts.timeoutMs && now() - t0 >= opts.timeoutMs) throw new LeaseTimeoutError(this.describeWait(opts.timeoutMs));
+        if (t - touched > 10_000) {
+          this.queue.touch(ticket);
+          touched = t;
+        }
+        const left = opts.timeoutMs ? Math.max(1, opts.timeoutMs - (now() - t0)) : POLL_MS;
+        await this.wait(gen, Math.min(free.length > 0 ? TURN_GRACE_MS : POLL_MS, left), opts.signal);
+      }
+    } finally {
+      this.queue.leave(ticket);
+    }
+  }
+
+  /** Stops watching the lease dir (the pool stays usable; the next wait watches again). */
+  close(): void {
+    for (const w of this.watchers ?? []) w.close();
+    this.watchers = undefined;
+  }
+
+  /** Free profiles now, after breaking the locks of dead (or stale) holders. */
+  private scan(): string[] {
+    const free: string[] = [];
+    for (const p of this.profiles) {
+      const v = this.store.view(p);
+      if (!v || (v.verdict !== 'live' && this.store.breakIfDead(p, v))) free.push(p);
+    }
+    return free;
+  }
+
+  private async tryInOrder(profiles: readonly string[], meta: LeaseMeta): Promise<Lease | undefined> {
+    for (const p of profiles) {
+      const lease = await this.store.tryAcquire(p, meta);
+      if (lease) return lease;
+    }
+    return undefined;
+  }
+
+  private rotated(by: number): string[] {
+    const i = by % this.profiles.length;
+    return [...this.profiles.slice(i), ...this.profiles.slice(0, i)];
+  }
+
+  private startWatching(): void {
+    if (this.watchers) return;
+    const kick = (): void => {
+      this.generation += 1;
+      for (const wake of [...this.sleepers]) wake();
+    };
+    this.watchers = [this.store.dir, this.queue.dir].flatMap((d) => {
+      try {
+        const w = watch(d, { persistent: false }, kick);
+        w.on('error', () => undefined);
+        return [w];
+      } catch {
+        return []; // no watch support: the poll still finds free profiles
+      }
+    });
+  }
+
+  private wait(gen: number, ms: number, signal: AbortSignal | undefined): Promise<void> {
+    if (this.generation !== gen) return Promise.resolve();
+    return new Promise((resolve) => {
+      const finish = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', finish);
+        this.sleepers.delete(finish);
+        resolve();
+      };
+      const timer = setTimeout(finish, ms);
+      this.sleepers.add(finish);
+      signal?.addEventListener('abort', finish, { once: true });
+    });
+  }
+
+  /** "No profile of pool [a, b] came free within 30 s: a held by pid 12 (test "x", 31 s) ...". */
+  describeWait(timeoutMs: number): string {
+    const holders = this.profiles.map((p) => {
+      const v = this.store.view(p);
+      if (!v) return `${p} free`;
+      const o = v.owner;
+      if (!o) return `${p} held (no owner record yet)`;
+      const what = o.test ? `test "${o.test}"` : o.file ? `file ${o.file}` : 'no test';
+      return `${p} held by pid ${o.pid} on ${o.host} (${what}, for ${((now() - o.start) / 1000).toFixed(1)} s)`;
+    });
+    return `No profile of the pool [${this.profiles.join(', ')}] came free within ${(timeoutMs / 1000).toFixed(1)} s: ${holders.join('; ')}; raise --lease-timeout, add profiles, or lower --jobs.`;
+  }
+}
+
+function done(lease: Lease, t0: number): Lease {
+  lease.waitMs = now() - t0;
+  return lease;
+}

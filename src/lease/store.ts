@@ -1,0 +1,140 @@
+// The lease store: one proper-lockfile lock dir per profile in a shared lease dir; take, inspect, break dead ones.
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import lockfile from 'proper-lockfile';
+import { appendAudit } from './audit.js';
+import { breakLock, viewLock, type LockView } from './breaker.js';
+import { now } from './clock.js';
+import { Lease } from './lease.js';
+import { LockFs } from './lockfs.js';
+import { HOST, newLeaseId, ownerIsDead, SELF_START, type Owner } from './owner.js';
+
+/** Default stale window: a lock whose mtime (refreshed every staleMs/3) is older than this may be broken. */
+export const DEFAULT_STALE_MS = 10_000;
+/** proper-lockfile's own stale takeover is not atomic; uber breaks locks itself (breaker.ts), so it is switched off. */
+const NEVER = 2 ** 40;
+
+export interface LeaseMeta {
+  readonly file?: string | null | undefined;
+  readonly test?: string | null | undefined;
+}
+
+export interface StoreOptions {
+  readonly dir: string;
+  readonly staleMs?: number | undefined;
+  /** Audit log path; default <dir>/audit.jsonl; false to log nothing. */
+  readonly audit?: string | false | undefined;
+  /** Called when a held lease turns out to be compromised (its lock was broken while held). */
+  readonly onCompromised?: ((lease: Lease, err: Error) => void) | undefined;
+}
+
+export class LeaseStore {
+  readonly dir: string;
+  readonly staleMs: number;
+  readonly audit: string | undefined;
+  private readonly fs = new LockFs();
+
+  constructor(private readonly opts: StoreOptions) {
+    this.dir = opts.dir;
+    this.staleMs = opts.staleMs ?? DEFAULT_STALE_MS;
+    this.audit = opts.audit === false ? undefined : (opts.audit ?? path.join(opts.dir, 'audit.jsonl'));
+    mkdirSync(this.dir, { recursive: true });
+  }
+
+  lockPath(profile: string): string {
+    return path.join(this.dir, `${encodeURIComponent(profile)}.lock`);
+  }
+
+  /** Takes the profile's lock if it is free right now; never waits, never breaks. */
+  async tryAcquire(profile: string, meta: LeaseMeta = {}): Promise<Lease | undefined> {
+    const lockPath = this.lockPath(profile);
+    if (existsSync(lockPath)) return undefined;
+    const owner: Owner = {
+      leaseId: newLeaseId(),
+      profile,
+      host: HOST,
+      pid: process.pid,
+      pidStart: SELF_START,
+      file: meta.file ?? null,
+      test: meta.test ?? null,
+      start: now(),
+    };
+    const held: { lease?: Lease } = {};
+    this.fs.pending.set(lockPath, JSON.stringify(owner));
+    let unlock: () => Promise<void>;
+    try {
+      unlock = await lockfile.lock(lockPath.slice(0, -'.lock'.length), {
+        lockfilePath: lockPath,
+        realpath: false,
+        retries: 0,
+        stale: NEVER,
+        update: Math.max(1000, Math.floor(this.staleMs / 3)),
+        fs: this.fs,
+        onCompromised: (err) => {
+          if (!held.lease) return;
+          held.lease.markCompromised(err);
+          this.opts.onCompromised?.(held.lease, err);
+        },
+      });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ELOCKED' || (e as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
+      throw e;
+    } finally {
+      this.fs.pending.delete(lockPath);
+    }
+    this.fs.held.set(lockPath, owner.leaseId);
+    held.lease = new Lease(owner, lockPath, this.audit, unlock);
+    return held.lease;
+  }
+
+  /** The profile's lock as seen now (undefined = free). */
+  view(profile: string): LockView | undefined {
+    return viewLock(this.lockPath(profile), this.staleMs);
+  }
+
+  /** Breaks the profile's lock if it is still `observed` and still dead or stale; logs the broken lease. */
+  breakIfDead(profile: string, observed: LockView): boolean {
+    const broken = breakLock(this.lockPath(profile), observed, this.staleMs);
+    if (!broken) return false;
+    const o = broken.owner;
+    if (o && this.audit) {
+      appendAudit(this.audit, { leaseId: o.leaseId, profile, pid: o.pid, file: o.file, test: o.test, start: o.start, end: now(), ended: broken.verdict === 'dead' ? 'dead' : 'stale', host: o.host });
+    }
+    return true;
+  }
+
+  /** Breaks every lock in the dir whose owner died on this host (after a run, or a crash); returns the profiles freed. */
+  sweepDead(): string[] {
+    const freed: string[] = [];
+    for (const name of safeList(this.dir)) {
+      const full = path.join(this.dir, name);
+      const m = /^(.+)\.lock$/.exec(name);
+      if (m) {
+        const profile = decodeURIComponent(m[1]!);
+        const v = this.view(profile);
+        if (v && v.verdict === 'dead' && this.breakIfDead(profile, v)) freed.push(profile);
+        continue;
+      }
+      // leftovers of a process that died between mkdir and rename
+      const tmp = /\.lock\.(?:new|rm)-(\d+)-[0-9a-f]+$/.exec(name);
+      if (tmp && ownerIsDead({ host: HOST, pid: Number(tmp[1]), pidStart: null })) rmSync(full, { recursive: true, force: true });
+    }
+    return freed;
+  }
+
+  /** Checks the lease dir can be written (a probe lock); throws the fs error otherwise. */
+  probeWritable(): void {
+    const probe = path.join(this.dir, `.probe-${process.pid}`);
+    mkdirSync(probe);
+    rmSync(probe, { recursive: true, force: true });
+    statSync(this.dir);
+  }
+}
+
+function safeList(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,109 @@
+// uber's mocha root-hook plugin (`--require uber/mocha`): each test (or file) leases one profile for itself.
+import Mocha from 'mocha';
+import { LeaseEndedError, type Lease } from '../lease/lease.js';
+import { LeasePool } from '../lease/pool.js';
+import { LeaseStore } from '../lease/store.js';
+import { enterLease } from './env.js';
+import { recordRunner, teeOutput } from './records.js';
+import { settingsFromEnv, specKey, type PluginSettings } from './settings.js';
+import { slot } from './slot.js';
+
+const settings = settingsFromEnv(process.env);
+let pool: LeasePool | undefined;
+let leaving: (() => void) | undefined;
+
+function leasePool(s: PluginSettings): LeasePool {
+  pool ??= new LeasePool(
+    new LeaseStore({
+      dir: s.leaseDir,
+      staleMs: s.staleMs,
+      onCompromised: (lease) => {
+        if (slot().lease !== lease) return;
+        // fail the running test through mocha's uncaught-error path: it cannot go on with someone else's account
+        setImmediate(() => {
+          throw lease.compromised ?? new LeaseEndedError('lease lost');
+        });
+      },
+    }),
+    s.pool,
+  );
+  return pool;
+}
+
+/** Leases a profile without mocha's hook timeout ticking (the wait has its own --lease-timeout). */
+async function lease(ctx: Mocha.Context, s: PluginSettings, meta: { file: string | null; test: string | null }): Promise<Lease> {
+  const before = ctx.timeout();
+  ctx.timeout(0);
+  try {
+    return await leasePool(s).acquire(meta, { timeoutMs: s.timeoutMs });
+  } finally {
+    ctx.timeout(before);
+  }
+}
+
+function hold(l: Lease): void {
+  slot().lease = l;
+  leaving = enterLease(process.env, l.profile, l.leaseId);
+}
+
+async function drop(): Promise<void> {
+  const l = slot().lease;
+  slot().lease = undefined;
+  leaving?.();
+  leaving = undefined;
+  await l?.release();
+}
+
+if (settings?.runDir) {
+  const s = { ...settings, runDir: settings.runDir };
+  teeOutput(s.runDir);
+  // every file in a parallel worker gets its own Runner: record it from its first event to its last
+  const proto = Mocha.Runner.prototype;
+  const run = Reflect.get(proto, 'run') as (...args: unknown[]) => Mocha.Runner;
+  Reflect.set(proto, 'run', function patchedRun(this: Mocha.Runner, fn?: (failures: number) => void, opts?: { files?: string[] }) {
+    recordRunner(this, opts?.files?.[0], s, () => slot().lease);
+    return Reflect.apply(run, this, [fn, opts]);
+  });
+}
+
+function afterEachTest(this: Mocha.Context): Promise<void> {
+  return drop();
+}
+
+export const mochaHooks: Mocha.RootHookObject = {
+  async beforeAll(this: Mocha.Context) {
+    if (!settings) return;
+    const root = this.test?.parent;
+    // our "after" hooks run last, after the file's own root-level hooks, so those still see the lease
+    if (root && settings.scope === 'test') root.afterEach('uber: release the lease', afterEachTest);
+    if (root && settings.scope === 'file') root.afterAll('uber: release the lease', afterEachTest);
+    if (settings.scope !== 'file') return;
+    const file = specKey(firstFile(root), settings.testCwd);
+    hold(await lease(this, settings, { file, test: null }));
+  },
+  async beforeEach(this: Mocha.Context) {
+    if (!settings || settings.scope !== 'test') return;
+    const test = this.currentTest;
+    try {
+      hold(await lease(this, settings, { file: specKey(test?.file, settings.testCwd), test: test?.fullTitle() ?? null }));
+    } catch (e) {
+      // fail this test only (a failing root hook would skip the rest of the file)
+      if (!test) throw e;
+      test.fn = function leaseFailed(done?: (err: unknown) => void) {
+        if (typeof done === 'function') done(e);
+        else throw e;
+      } as Mocha.Func;
+    }
+  },
+};
+
+function firstFile(suite: Mocha.Suite | undefined): string | undefined {
+  if (!suite) return undefined;
+  if (suite.file) return suite.file;
+  for (const t of suite.tests) if (t.file) return t.file;
+  for (const c of suite.suites) {
+    const f = firstFile(c);
+    if (f) return f;
+  }
+  return undefined;
+}

@@ -1,0 +1,61 @@
+// What `uber test` tells its mocha workers, through environment variables (the only channel into a worker).
+import path from 'node:path';
+
+export interface PluginSettings {
+  readonly leaseDir: string;
+  readonly pool: string[];
+  readonly scope: 'test' | 'file';
+  readonly timeoutMs: number;
+  readonly staleMs: number | undefined;
+  /** Where each worker writes its per-file records (absent: leasing only, no records). */
+  readonly runDir: string | undefined;
+  /** Spec paths in records are relative to this folder. */
+  readonly testCwd: string;
+}
+
+export const ENV = {
+  leaseDir: 'UBER_LEASE_DIR',
+  pool: 'UBER_LEASE_POOL',
+  scope: 'UBER_LEASE_SCOPE',
+  timeoutMs: 'UBER_LEASE_TIMEOUT_MS',
+  staleMs: 'UBER_LEASE_STALE_MS',
+  runDir: 'UBER_RUN_DIR',
+  testCwd: 'UBER_TEST_CWD',
+} as const;
+
+export function settingsToEnv(s: PluginSettings): Record<string, string> {
+  const env: Record<string, string> = {
+    [ENV.leaseDir]: s.leaseDir,
+    [ENV.pool]: JSON.stringify(s.pool),
+    [ENV.scope]: s.scope,
+    [ENV.timeoutMs]: String(s.timeoutMs),
+    [ENV.testCwd]: s.testCwd,
+  };
+  if (s.staleMs !== undefined) env[ENV.staleMs] = String(s.staleMs);
+  if (s.runDir) env[ENV.runDir] = s.runDir;
+  return env;
+}
+
+/** Settings from the worker's environment; undefined when the plugin runs outside `uber test`. */
+export function settingsFromEnv(env: NodeJS.ProcessEnv): PluginSettings | undefined {
+  const leaseDir = env[ENV.leaseDir];
+  const poolText = env[ENV.pool];
+  if (!leaseDir || !poolText) return undefined;
+  const pool = JSON.parse(poolText) as string[];
+  const stale = Number(env[ENV.staleMs]);
+  return {
+    leaseDir,
+    pool,
+    scope: env[ENV.scope] === 'file' ? 'file' : 'test',
+    timeoutMs: Number(env[ENV.timeoutMs]) || 0,
+    staleMs: Number.isFinite(stale) && stale > 0 ? stale : undefined,
+    runDir: env[ENV.runDir] || undefined,
+    testCwd: env[ENV.testCwd] || process.cwd(),
+  };
+}
+
+/** A spec path as uber keys it: relative to the test cwd, '/'-separated. */
+export function specKey(file: string | undefined, testCwd: string): string | null {
+  if (!file) return null;
+  return path.relative(testCwd, file).replaceAll('\\', '/');
+}

@@ -1,0 +1,47 @@
+// The user's mocha config, honoured: uber passes its own file list, so a "spec" in .mocharc must not add more files.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+const require = createRequire(import.meta.url);
+
+interface MochaConfigModule {
+  findConfig(cwd?: string): string | null | undefined;
+  loadConfig(file: string): Record<string, unknown>;
+}
+
+export interface UserMochaConfig {
+  /** The rc file found from the test cwd upwards, if any. */
+  readonly file: string | undefined;
+  readonly spec: string[];
+  readonly requires: string[];
+}
+
+function arr(v: unknown): string[] {
+  if (v === undefined || v === null) return [];
+  return (Array.isArray(v) ? v : [v]).map(String);
+}
+
+export function readUserMochaConfig(cwd: string): UserMochaConfig {
+  const mod = require('mocha/lib/cli/config.cjs') as MochaConfigModule;
+  const file = mod.findConfig(cwd) ?? undefined;
+  if (!file) return { file: undefined, spec: [], requires: [] };
+  const cfg = mod.loadConfig(file);
+  return { file, spec: arr(cfg.spec), requires: arr(cfg.require) };
+}
+
+/**
+ * mocha adds an rc file's "spec" to the files on its command line; when the rc has one, uber hands mocha a copy of
+ * the rc without it (`--config <copy>`), so only uber's ordered file list runs. Returns extra mocha args.
+ */
+export function configArgs(user: UserMochaConfig, runDir: string): string[] {
+  if (!user.file || user.spec.length === 0) return [];
+  const mod = require('mocha/lib/cli/config.cjs') as MochaConfigModule;
+  const cfg = { ...mod.loadConfig(user.file) };
+  delete cfg.spec;
+  // relative paths in the rc (require, reporter files) keep resolving from the test cwd, where mocha runs
+  mkdirSync(runDir, { recursive: true });
+  const copy = path.join(runDir, 'mocharc.json');
+  writeFileSync(copy, JSON.stringify(cfg));
+  return ['--config', copy];
+}

@@ -1,0 +1,133 @@
+// `uber test` inputs → one checked plan (profiles, shard, ordered files, jobs); any bad input is a UsageError before anything runs.
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { glob } from 'tinyglobby';
+import { requireProfiles } from '../aws/profiles.js';
+import { loadConfig } from '../config/load.js';
+import { configSchema, type Config } from '../config/schema.js';
+import type { Ctx } from '../context.js';
+import { UsageError } from '../errors.js';
+import { LeaseStore } from '../lease/store.js';
+import { assignFiles, assignProfiles, orderLongestFirst, parseShard, shardFromEnv, type Shard } from '../shard/shard.js';
+import { uberPaths, type UberPaths } from '../state/paths.js';
+import { healthyProfiles, readState } from '../state/state.js';
+import { readTimings, timingKey } from '../timings/timings.js';
+import { readUserMochaConfig, type UserMochaConfig } from './mocharc.js';
+
+export interface TestOptions {
+  readonly specs: readonly string[];
+  readonly extra: readonly string[];
+  readonly config?: string | undefined;
+  readonly profiles?: string | undefined;
+  readonly jobs?: string | undefined;
+  readonly leaseScope?: string | undefined;
+  readonly leaseTimeout?: string | undefined;
+  readonly reporter?: string | undefined;
+  readonly shard?: string | undefined;
+  readonly retryCrashed?: string | undefined;
+}
+
+export interface TestPlan {
+  readonly projectDir: string;
+  readonly testCwd: string;
+  readonly paths: UberPaths;
+  /** This run's (this shard's) pool of profiles. */
+  readonly profiles: string[];
+  readonly shard: Shard | null;
+  /** Spec paths relative to testCwd, in the order mocha should take them. */
+  readonly files: string[];
+  readonly jobs: number;
+  readonly scope: 'test' | 'file';
+  readonly leaseTimeoutMs: number;
+  readonly reporter: string | undefined;
+  readonly extra: string[];
+  readonly retryCrashed: number;
+  readonly userRc: UserMochaConfig;
+}
+
+function bad(code: string, message: string): UsageError {
+  return new UsageError(code, message);
+}
+
+function whole(text: string | undefined, flag: string, min: number): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text.trim()) || Number(text) < min) throw bad('ERR_UBER_USAGE', `${flag} "${text}" is not a whole number of at least ${min}; pass e.g. ${flag} ${Math.max(min, 2)}.`);
+  return Number(text);
+}
+
+function loadOrDefault(ctx: Ctx, explicit: string | undefined): { config: Config; dir: string; fromFile: boolean } {
+  try {
+    const loaded = loadConfig(ctx.cwd, explicit);
+    return { config: loaded.config, dir: loaded.dir, fromFile: true };
+  } catch (e) {
+    if (explicit || !(e instanceof UsageError) || e.code !== 'ERR_UBER_CONFIG_MISSING') throw e;
+    return { config: configSchema.parse({}), dir: ctx.cwd, fromFile: false };
+  }
+}
+
+function pickProfiles(opts: TestOptions, ctx: Ctx, config: Config, paths: UberPaths): string[] {
+  const split = (s: string): string[] => s.split(',').map((p) => p.trim()).filter(Boolean);
+  if (opts.profiles !== undefined) return split(opts.profiles);
+  if (ctx.env.UBER_PROFILES) return split(ctx.env.UBER_PROFILES);
+  const healthy = healthyProfiles(readState(paths.state));
+  if (healthy && healthy.length === 0) throw bad('ERR_UBER_NO_PROFILES', `The last deploy (${paths.state}) left no healthy profile to test on; fix the deploy or pass --profiles a,b,c.`);
+  return healthy ?? config.profiles ?? ['default'];
+}
+
+async function findFiles(specs: readonly string[], cwd: string): Promise<string[]> {
+  const found = new Set<string>();
+  for (const spec of specs) {
+    const full = path.resolve(cwd, spec);
+    const isDir = existsSync(full) && statSync(full).isDirectory();
+    const pattern = isDir ? `${path.relative(cwd, full) || '.'}/*.{js,cjs,mjs,ts,cts,mts}` : spec;
+    const matches = existsSync(full) && !isDir ? [path.relative(cwd, full)] : await glob(pattern, { cwd, onlyFiles: true, ignore: ['**/node_modules/**'] });
+    if (matches.length === 0) throw bad('ERR_UBER_SPEC_EMPTY', `The spec "${spec}" matches no file in ${cwd}; check the path or the glob (quote it so the shell does not expand it).`);
+    for (const m of matches) found.add(timingKey(m));
+  }
+  return [...found];
+}
+
+export async function planTestRun(opts: TestOptions, ctx: Ctx): Promise<TestPlan> {
+  const { config, dir, fromFile } = loadOrDefault(ctx, opts.config);
+  const paths = uberPaths(dir);
+  const testCwd = path.resolve(dir, config.test.cwd);
+  if (!existsSync(testCwd)) throw bad('ERR_UBER_TEST_CWD', `The test folder ${testCwd} (test.cwd) does not exist; create it or fix test.cwd in the config.`);
+  const scope = opts.leaseScope ?? config.test.leaseScope;
+  if (scope !== 'test' && scope !== 'file') throw bad('ERR_UBER_USAGE', `--lease-scope "${scope}" is not one of test, file; pass --lease-scope test or --lease-scope file.`);
+  const timeoutS = opts.leaseTimeout === undefined ? config.test.leaseTimeout : Number(opts.leaseTimeout);
+  if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw bad('ERR_UBER_USAGE', `--lease-timeout "${opts.leaseTimeout}" is not a positive number of seconds; pass e.g. --lease-timeout 600.`);
+  const jobs = whole(opts.jobs, '--jobs', 1);
+  const retryCrashed = whole(opts.retryCrashed, '--retry-crashed', 0) ?? 1;
+
+  const all = pickProfiles(opts, ctx, config, paths);
+  requireProfiles(all, ctx.env);
+  const shard = opts.shard !== undefined ? parseShard(opts.shard) : (shardFromEnv(ctx.env) ?? null);
+  const profiles = shard ? assignProfiles(all, shard) : [...new Set(all)];
+
+  const userRc = readUserMochaConfig(testCwd);
+  const specs = opts.specs.length > 0 ? opts.specs : !fromFile && userRc.spec.length > 0 ? userRc.spec : config.test.spec;
+  const everything = await findFiles(specs, testCwd);
+  const timings = readTimings(paths.timings);
+  const files = shard ? assignFiles(everything, timings, shard) : orderLongestFirst(everything, timings);
+
+  try {
+    new LeaseStore({ dir: paths.leases }).probeWritable();
+  } catch (e) {
+    throw bad('ERR_UBER_LEASE_DIR', `The lease folder ${paths.leases} is not writable (${(e as NodeJS.ErrnoException).code ?? 'error'}); fix its permissions so test workers can take leases.`);
+  }
+  return {
+    projectDir: dir,
+    testCwd,
+    paths,
+    profiles,
+    shard,
+    files,
+    jobs: jobs ?? profiles.length,
+    scope,
+    leaseTimeoutMs: timeoutS * 1000,
+    reporter: opts.reporter,
+    extra: [...opts.extra],
+    retryCrashed,
+    userRc,
+  };
+}

@@ -1,0 +1,103 @@
+// Runs a test plan: mocha --parallel with uber's plugin, crashed files re-run on a fresh worker, leases swept, reports written.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { say, type Ctx } from '../context.js';
+import { describeOverlap, findOverlaps, readAudit } from '../lease/audit.js';
+import { now } from '../lease/clock.js';
+import { isAlive } from '../exec/alive.js';
+import { LeaseStore } from '../lease/store.js';
+import { settingsToEnv } from '../mocha/settings.js';
+import { mochaArgv } from './argv.js';
+import type { TestPlan } from './plan.js';
+import { testRunRecord, writeReports } from './reports.js';
+import { fileResult, missingFiles, readAttempt, type FileResult } from './results.js';
+import { spawnMocha } from './spawn.js';
+
+export interface TestRunOutcome {
+  readonly ok: boolean;
+  readonly interrupted: boolean;
+  readonly files: FileResult[];
+  readonly overlaps: number;
+  /** One line per problem (crashed files, overlaps, a mocha that failed on its own). */
+  readonly problems: string[];
+}
+
+async function waitForDeath(pids: Iterable<number>, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  for (const pid of pids) while (isAlive(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+}
+
+export async function runTestPlan(plan: TestPlan, ctx: Ctx): Promise<TestRunOutcome> {
+  const startedAt = now();
+  const root = mkdtempSync(path.join(os.tmpdir(), 'uber-run-'));
+  const store = new LeaseStore({ dir: plan.paths.leases, audit: plan.paths.audit });
+  const results = new Map<string, FileResult>();
+  const problems: string[] = [];
+  let queue = [...plan.files];
+  let mochaFailedAlone = false;
+  try {
+    for (let attempt = 1; queue.length > 0; attempt += 1) {
+      const runDir = path.join(root, `attempt-${attempt}`);
+      mkdirSync(runDir, { recursive: true });
+      const jobs = attempt === 1 ? plan.jobs : Math.min(plan.jobs, queue.length);
+      const argv = mochaArgv({ files: queue, jobs, reporter: plan.reporter, extra: plan.extra, userRc: plan.userRc, runDir, color: Boolean((ctx.stdout as { isTTY?: boolean }).isTTY) });
+      const env = {
+        ...ctx.env,
+        ...settingsToEnv({ leaseDir: plan.paths.leases, pool: plan.profiles, scope: plan.scope, timeoutMs: plan.leaseTimeoutMs, staleMs: undefined, runDir, testCwd: plan.testCwd }),
+      };
+      const t0 = now();
+      const exit = await spawnMocha(argv, { cwd: plan.testCwd, env, signal: ctx.signal, stdout: ctx.stdout, stderr: ctx.stderr });
+      const rec = readAttempt(runDir);
+      await waitForDeath(rec.pids, 2000);
+      store.sweepDead(); // leases of workers that crashed or were killed: freed, and logged as ended by death
+      for (const f of queue) results.set(f, fileResult(f, rec, runDir, attempt, exit.tail, { start: t0, end: now() }));
+      if (exit.cancelled || ctx.signal.aborted) break;
+      const missing = missingFiles(queue, rec);
+      if (missing.length === queue.length && rec.starts.size === 0 && exit.code !== 0) {
+        mochaFailedAlone = true; // mocha stopped before any file started (bad option, broken require): retrying cannot help
+        break;
+      }
+      if (exit.code !== 0 && missing.length === 0 && [...results.values()].every((r) => r.state === 'passed')) mochaFailedAlone = true;
+      if (missing.length === 0 || attempt > plan.retryCrashed) break;
+      for (const f of missing) {
+        const out = results.get(f)?.crashOutput;
+        say(ctx, `uber: ${f} reported no result (its worker crashed)${out ? `; last output:\n${indent(out)}` : ''}`);
+      }
+      say(ctx, `uber: re-running ${missing.length} crashed file${missing.length > 1 ? 's' : ''} on a fresh worker (attempt ${attempt + 1}).`);
+      queue = missing;
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+  const interrupted = ctx.signal.aborted;
+  const files = plan.files.map((f) => results.get(f)).filter((r): r is FileResult => r !== undefined);
+  const endedAt = now();
+  writeReports(plan.paths, testRunRecord(files, { startedAt, endedAt, jobs: plan.jobs, profiles: plan.profiles, shard: plan.shard }), files);
+
+  for (const f of files.filter((r) => r.state === 'crashed')) {
+    problems.push(`${f.file} crashed its worker and has no result after ${f.attempts} attempt${f.attempts > 1 ? 's' : ''}${f.crashOutput ? `; last output:\n${indent(f.crashOutput)}` : ''}`);
+  }
+  const leases = readAudit(plan.paths.audit).filter((r) => r.end >= startedAt);
+  const overlaps = findOverlaps(leases);
+  for (const o of overlaps) problems.push(`two leases of one profile overlapped: ${describeOverlap(o)}`);
+  if (mochaFailedAlone) problems.push('mocha exited with an error of its own (see its output above)');
+  const tests = files.flatMap((f) => f.tests);
+  const failed = tests.filter((t) => t.state === 'failed').length;
+  const ok = !interrupted && problems.length === 0 && failed === 0 && files.length === plan.files.length;
+  const count = (s: string): number => tests.filter((t) => t.state === s).length;
+  say(
+    ctx,
+    `uber: ${tests.length} tests in ${files.length} files on ${plan.profiles.length} profile${plan.profiles.length > 1 ? 's' : ''} (jobs ${plan.jobs}): ${count('passed')} passed, ${failed} failed, ${count('pending')} pending; ` +
+      `${leases.length} leases, ${overlaps.length === 0 ? 'no overlap' : `${overlaps.length} OVERLAPS`}; ${((endedAt - startedAt) / 1000).toFixed(1)} s.`,
+  );
+  for (const p of problems) say(ctx, `uber: ${p}`);
+  return { ok, interrupted, files, overlaps: overlaps.length, problems };
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => `    ${l}`)
+    .join('\n');
+}
