@@ -59,7 +59,10 @@ function statusJson(s: SandboxStatus): string {
 export const registerSandbox: Register = (program, ctx, result) => {
   const sandbox = program
     .command('sandbox')
-    .description('local AWS accounts for demos and tests: one dynalite server per account, profiles sandbox-1..N');
+    .description('local AWS accounts for demos and tests: one dynalite server per account, profiles sandbox-1..N')
+    .action(() => {
+      throw new UsageError('ERR_UBER_USAGE', 'uber sandbox needs a sub-command: up, down or status; run uber sandbox --help for their options.');
+    });
   const dirOption = ['--dir <dir>', 'sandbox folder (default: .uber/sandbox beside uber.config.yaml, else in the current folder)'] as const;
 
   sandbox
