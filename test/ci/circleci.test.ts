@@ -61,6 +61,7 @@ describe('ci/circleci', () => {
     assert.match(String(save?.key), /\{\{ \.Environment\.CIRCLE_NODE_INDEX \}\}-\{\{ \.Branch \}\}-\{\{ epoch \}\}$/);
     assert.deepEqual(named(steps, 'store_test_results'), [{ path: '.uber/reports' }]);
     assert.ok(named(steps, 'store_artifacts').some((a) => a.path === '.uber/reports'), 'waterfall.html is an artifact');
+    assert.ok(named(steps, 'store_artifacts').some((a) => a.path === '.uber/logs'), 'logs are artifacts');
   });
 
   it('runs provision → test, both on the cimg/node image with the npm cache and credentials from the named context', () => {
