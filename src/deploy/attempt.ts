@@ -18,6 +18,8 @@ export interface AttemptOptions {
   readonly signal: AbortSignal;
   readonly log: RedactedLog;
   readonly redactor: Redactor;
+  /** Receives the removal of the temp copy, which runs off the deploy's slot; the runner awaits it before returning. */
+  readonly cleanup: (removal: Promise<void>) => void;
 }
 
 export interface AttemptResult {
@@ -54,6 +56,6 @@ export async function runAttempt(o: AttemptOptions): Promise<AttemptResult> {
     const output = res.errorMessage ? `${res.output}\n${res.errorMessage}` : res.output;
     return { verdict, output: o.redactor.redact(output), kept: o.keepTemp ? iso.root : undefined };
   } finally {
-    await iso.dispose();
+    o.cleanup(iso.dispose());
   }
 }

@@ -25,7 +25,7 @@ export function resolveProfiles(flag: string | undefined, config: Config, env: N
 export function parseWhole(flag: string, text: string, min: number, max: number): number {
   const n = /^\d+$/.test(text.trim()) ? Number(text.trim()) : NaN;
   if (!Number.isInteger(n) || n < min || n > max) {
-    throw new UsageError('ERR_UBER_BAD_FLAG', `${flag} must be a whole number from ${min} to ${max}, not "${text}".`);
+    throw new UsageError('ERR_UBER_BAD_FLAG', `${flag} must be a whole number from ${min} to ${max}, not "${text}"; e.g. ${flag} ${Math.min(max, Math.max(min, 2))}.`);
   }
   return n;
 }

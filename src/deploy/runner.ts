@@ -61,6 +61,7 @@ export async function runDeploys(o: RunnerOptions): Promise<PairOutcome[]> {
     readyAt: 0,
   }));
   const perProfile = new Map<string, number>();
+  const removals: Promise<unknown>[] = [];
   let running = 0;
   let limit = Math.max(1, o.concurrency);
   let wake: NodeJS.Timeout | undefined;
@@ -103,6 +104,7 @@ export async function runDeploys(o: RunnerOptions): Promise<PairOutcome[]> {
     const res = await runAttempt({
       pair: item.pair, attempt: n, env: o.env, cwd: o.cwd, tempParent, keepTemp: o.keepTemp ?? false,
       timeoutMs: o.timeoutMs, graceMs: o.graceMs ?? 5000, signal: cancel.signal, log: item.log, redactor: o.redactor,
+      cleanup: (removal) => removals.push(removal.catch(() => undefined)),
     });
     const { verdict } = res;
     item.attempts.push({ start: begin, end: epochMs(), outcome: verdict.class });
@@ -110,8 +112,10 @@ export async function runDeploys(o: RunnerOptions): Promise<PairOutcome[]> {
     running -= 1;
     perProfile.set(item.pair.profile, (perProfile.get(item.pair.profile) ?? 1) - 1);
     const tail = tailLines(res.output, TAIL_LINES);
-    if (verdict.class === 'ok' || verdict.class === 'no-op') await settle(item, verdict.class, { rule: verdict.rule });
-    else if (verdict.class === 'cancelled' || (cancel.signal.aborted && verdict.class !== 'permanent')) {
+    if (verdict.class === 'ok' || verdict.class === 'no-op') {
+      pump(); // the slot is free: start the next deploy before the bookkeeping
+      await settle(item, verdict.class, { rule: verdict.rule });
+    } else if (verdict.class === 'cancelled' || (cancel.signal.aborted && verdict.class !== 'permanent')) {
       await settle(item, 'cancelled', { rule: 'cancelled', tail });
     } else if (verdict.class === 'transient' && n <= o.retries) {
       if (verdict.lowerConcurrency && limit > 1) {
@@ -160,6 +164,7 @@ export async function runDeploys(o: RunnerOptions): Promise<PairOutcome[]> {
     else pump();
     await allDone;
   } finally {
+    await Promise.all(removals);
     o.signal.removeEventListener('abort', onAbort);
     clearTimeout(wake);
     if (!o.keepTemp) await rm(tempParent, { recursive: true, force: true, maxRetries: 3 });
