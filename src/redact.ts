@@ -31,7 +31,8 @@ export class Redactor {
 /** Secrets from the environment (values of secret-looking variables) and from the AWS profile files. */
 export function collectSecrets(env: NodeJS.ProcessEnv): string[] {
   const out: string[] = [];
-  for (const [k, v] of Object.entries(env)) if (v && SECRET_ENV.test(k)) out.push(v);
+  // AWS_SHARED_CREDENTIALS_FILE and friends name where a secret lives, not the secret: keep paths readable in messages
+  for (const [k, v] of Object.entries(env)) if (v && SECRET_ENV.test(k) && !/_(FILE|PATH|DIR)$/i.test(k)) out.push(v);
   try {
     out.push(...profileSecrets(env));
   } catch {

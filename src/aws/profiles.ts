@@ -87,7 +87,48 @@ export function requireProfiles(names: readonly string[], env: NodeJS.ProcessEnv
       `Profile${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')} ${missing.length > 1 ? 'are' : 'is'} not in ${files.configFile} or ${files.credentialsFile}; known profiles: ${known.length ? known.join(', ') : '(none)'}.`,
     );
   }
+  checkProfiles(names, all, env);
   return new Map(names.map((n) => [n, all.get(n)!]));
+}
+
+/**
+ * Checks what makes a named profile unusable before anything runs: no region (and none in AWS_REGION /
+ * AWS_DEFAULT_REGION), a source_profile that does not exist, or a source_profile chain that loops.
+ * A profile naming itself as source_profile is allowed only with static keys (as the AWS CLI allows).
+ */
+export function checkProfiles(names: readonly string[], all: ReadonlyMap<string, ProfileInfo>, env: NodeJS.ProcessEnv): void {
+  const files = profileFiles(env);
+  const envRegion = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  for (const name of names) {
+    const p = all.get(name);
+    if (!p) continue;
+    if (!p.region && !envRegion) {
+      throw new UsageError(
+        'ERR_UBER_PROFILE_REGION',
+        `Profile "${name}" has no region; add "region = eu-west-1" (your region) under [${name === 'default' ? 'default' : `profile ${name}`}] in ${files.configFile}, or set AWS_REGION.`,
+      );
+    }
+    const chain = [name];
+    for (let cur = p; cur.sourceProfile !== undefined; ) {
+      const next = cur.sourceProfile;
+      if (next === cur.name && cur.accessKeyId) break;
+      if (chain.includes(next)) {
+        throw new UsageError(
+          'ERR_UBER_PROFILE_LOOP',
+          `Profile "${name}" has a source_profile loop (${[...chain, next].join(' -> ')}); point source_profile at a profile with keys in ${files.configFile}.`,
+        );
+      }
+      const src = all.get(next);
+      if (!src) {
+        throw new UsageError(
+          'ERR_UBER_PROFILE_SOURCE',
+          `Profile "${cur.name}" names source_profile "${next}", which is not in ${files.configFile} or ${files.credentialsFile}; add that profile or fix source_profile.`,
+        );
+      }
+      chain.push(next);
+      cur = src;
+    }
+  }
 }
 
 /** Every secret value found in the profile files, for redaction. */

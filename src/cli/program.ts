@@ -41,7 +41,8 @@ export function buildProgram(ctx: Ctx, result: CommandResult): Command {
 /** Turns commander's own errors into uber's: help/version are success, anything else is a usage error. */
 export function fromCommanderError(e: CommanderError): UsageError | number {
   if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
-  const msg = e.message.replace(/^error:\s*/, '').replace(/\.?\s*$/, '');
+  // one line: commander puts its "(Did you mean deploy?)" hint on a line of its own
+  const msg = e.message.replace(/^error:\s*/, '').replace(/\s*\n\s*/g, ' ').replace(/\.?\s*$/, '');
   const hint = e.code === 'commander.unknownCommand' || e.code === 'commander.unknownOption' ? 'run uber --help for the list' : 'run the command with --help for its usage';
   return new UsageError(`ERR_UBER_USAGE`, `${msg[0]?.toUpperCase() ?? ''}${msg.slice(1)}; ${hint}.`);
 }
