@@ -18,6 +18,8 @@ export interface CircleOptions {
   configPath: string;
   uberDir: string;
   workspace: string;
+  /** Where mocha runs (test.cwd). */
+  testCwd: string;
 }
 
 /** The repository root: the nearest folder up from `dir` holding .git; else `dir` itself. */
@@ -34,7 +36,7 @@ function rel(root: string, target: string): string {
 }
 
 /** Paths of the config, .uber/ and the workspace as the CircleCI checkout sees them. */
-export function projectPaths(loaded: LoadedConfig, root: string): Pick<CircleOptions, 'configPath' | 'uberDir' | 'workspace'> {
+export function projectPaths(loaded: LoadedConfig, root: string): Pick<CircleOptions, 'configPath' | 'uberDir' | 'workspace' | 'testCwd'> {
   const workspace = rel(root, loaded.workspaceDir);
   if (workspace.startsWith('../') || workspace === '..' || path.isAbsolute(workspace)) {
     throw new UsageError(
@@ -42,7 +44,11 @@ export function projectPaths(loaded: LoadedConfig, root: string): Pick<CircleOpt
       `The workspace ${loaded.workspaceDir} is outside the repository ${root}, so CircleCI cannot pass it from provision to test; set workspace to a folder inside it (e.g. ./repos).`,
     );
   }
-  return { configPath: rel(root, loaded.file), uberDir: rel(root, path.join(loaded.dir, '.uber')), workspace };
+  const testCwd = rel(root, path.resolve(loaded.dir, loaded.config.test.cwd));
+  if (testCwd.startsWith('../') || testCwd === '..' || path.isAbsolute(testCwd)) {
+    throw new UsageError('ERR_UBER_CI_TEST_CWD', `test.cwd ${testCwd} is outside the repository ${root}, so CircleCI cannot run the suite there; point it inside the repository or the workspace.`);
+  }
+  return { configPath: rel(root, loaded.file), uberDir: rel(root, path.join(loaded.dir, '.uber')), workspace, testCwd };
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.@+=-]*$/;
@@ -90,6 +96,7 @@ export function renderCircleConfig(o: CircleOptions, template = readTemplate()):
       __UBER_CONFIG__: o.configPath,
       __UBER_DIR__: o.uberDir,
       __UBER_WORKSPACE__: o.workspace,
+      __UBER_TESTCWD__: o.testCwd,
     },
     { __UBER_PARALLELISM__: o.parallelism },
     o.parallelism,

@@ -14,6 +14,7 @@ const base: CircleOptions = {
   configPath: 'uber.config.yaml',
   uberDir: '.uber',
   workspace: 'repos',
+  testCwd: 'repos/tests',
 };
 
 type Step = string | Record<string, Record<string, unknown> | null>;
@@ -79,7 +80,8 @@ describe('ci/circleci', () => {
   });
 
   it('puts paths under a config that lives in a sub-folder', () => {
-    const text = renderCircleConfig({ ...base, configPath: 'ci/uber.config.yaml', uberDir: 'ci/.uber', workspace: 'ci/repos' });
+    const text = renderCircleConfig({ ...base, configPath: 'ci/uber.config.yaml', uberDir: 'ci/.uber', workspace: 'ci/repos', testCwd: 'ci/repos/tests' });
+    assert.match(text, /cd "ci\/repos\/tests"/);
     const raw = validateCircleConfig(text);
     assert.match(text, /npx uber --config ci\/uber\.config\.yaml test --parallel/);
     assert.deepEqual(named(stepsOf(raw, 'test'), 'store_test_results'), [{ path: 'ci/.uber/reports' }]);
