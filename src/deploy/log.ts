@@ -4,8 +4,9 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import type { Redactor } from '../redact.js';
 
+/** Opened on first write, so a plan of thousands of pairs holds only the running ones' files open. */
 export class RedactedLog extends Writable {
-  private readonly file: WriteStream;
+  private stream: WriteStream | undefined;
   private pending = '';
 
   constructor(
@@ -13,8 +14,14 @@ export class RedactedLog extends Writable {
     private readonly redactor: Redactor,
   ) {
     super({ decodeStrings: false });
-    mkdirSync(path.dirname(logPath), { recursive: true });
-    this.file = createWriteStream(logPath, { flags: 'w', mode: 0o600 });
+  }
+
+  private get file(): WriteStream {
+    if (!this.stream) {
+      mkdirSync(path.dirname(this.logPath), { recursive: true });
+      this.stream = createWriteStream(this.logPath, { flags: 'w', mode: 0o600 });
+    }
+    return this.stream;
   }
 
   override _write(chunk: Buffer | string, _enc: BufferEncoding, done: (e?: Error | null) => void): void {
@@ -41,7 +48,8 @@ export class RedactedLog extends Writable {
   /** Flushes what is left and closes the file. */
   async close(): Promise<void> {
     this.flushPending();
-    await new Promise<void>((resolve) => this.file.end(resolve));
+    const stream = this.stream;
+    if (stream) await new Promise<void>((resolve) => stream.end(resolve));
   }
 }
 

@@ -1,6 +1,6 @@
 // One deploy's isolated place: a temp copy of the repo, a fresh HOME (0700), its own TMPDIR and env; disposable.
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { copyRepo } from './copy.js';
@@ -45,6 +45,17 @@ function binDirs(workDir: string, cwd: string): string[] {
   return out;
 }
 
+/**
+ * SSO profiles keep their login token in ~/.aws/sso/cache, found through HOME; the fresh HOME links that one
+ * folder (only it) so `aws sso login` done once still works. Nothing else of the real HOME is reachable.
+ */
+async function linkSsoCache(env: NodeJS.ProcessEnv, home: string): Promise<void> {
+  const sso = path.join(env.HOME ?? os.homedir(), '.aws', 'sso');
+  if (!existsSync(sso)) return;
+  await mkdir(path.join(home, '.aws'), { mode: 0o700 });
+  await symlink(sso, path.join(home, '.aws', 'sso'), 'dir');
+}
+
 const safe = (s: string): string => s.replace(/[^\w.-]+/g, '-').slice(0, 60);
 
 /** Prepares the isolated copy. dispose() removes it (unless keep), also after a failed prepare. */
@@ -61,6 +72,7 @@ export async function isolate(opts: IsolateOptions): Promise<Isolation> {
     const tmpDir = path.join(root, 'tmp');
     await Promise.all([copyRepo(opts.repoDir, workDir), mkdir(home, { mode: 0o700 }), mkdir(tmpDir, { mode: 0o700 })]);
     await chmod(home, 0o700); // mkdir's mode is masked by the umask
+    await linkSsoCache(opts.env, home);
     const cwd = path.resolve(workDir, opts.service);
     const env = childEnv(opts.env, { profile: opts.profile, home, tmpDir, cwd: opts.cwd, binDirs: binDirs(workDir, cwd) });
     return { root, workDir, cwd, home, env, dispose, [Symbol.asyncDispose]: dispose };

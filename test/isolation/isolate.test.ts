@@ -76,6 +76,21 @@ describe('isolation', () => {
     }
   });
 
+  it('links only the real ~/.aws/sso token cache into the fresh HOME, for SSO profiles', async () => {
+    const realHome = path.join(root, 'real-home');
+    mkdirSync(path.join(realHome, '.aws', 'sso', 'cache'), { recursive: true });
+    writeFileSync(path.join(realHome, '.aws', 'sso', 'cache', 'token.json'), '{}');
+    writeFileSync(path.join(realHome, '.bashrc'), '');
+    const iso = await isolate({ repoDir: repo, service: '.', profile: 'p', env: { HOME: realHome }, cwd: root, parentDir: path.join(root, 'tmp') });
+    try {
+      assert.ok(existsSync(path.join(iso.home, '.aws', 'sso', 'cache', 'token.json')));
+      assert.equal(existsSync(path.join(iso.home, '.bashrc')), false);
+    } finally {
+      await iso.dispose();
+    }
+    assert.ok(existsSync(path.join(realHome, '.aws', 'sso', 'cache', 'token.json')), 'dispose leaves the real cache alone');
+  });
+
   it('keeps the temp dir with keep', async () => {
     const iso = await isolate({ repoDir: repo, service: '.', profile: 'p', env: {}, cwd: root, parentDir: path.join(root, 'tmp'), keep: true });
     await iso.dispose();
