@@ -14,25 +14,28 @@ function replaceTokens(text: string, tokens: Record<string, string>): string {
   return text.replace(/__UBER_[A-Z]+__/g, (t) => tokens[t] ?? t);
 }
 
-/** Repeats every step of jobs.test.steps that mentions __UBER_NODE__ once per container index. */
+/** Repeats every job step that mentions __UBER_NODE__ once per test container index. */
 function expandPerNode(doc: Document, parallelism: number): void {
-  const steps = doc.getIn(['jobs', 'test', 'steps'], true);
-  if (!isSeq(steps)) throw new Error('templates/circleci/config.yml has no jobs.test.steps list');
-  const out: unknown[] = [];
-  for (const item of steps.items) {
-    const text = JSON.stringify(item);
-    if (!text.includes(NODE_TOKEN)) {
-      out.push(item);
-      continue;
+  const jobs = doc.get('jobs', true);
+  if (!isMap(jobs)) throw new Error('templates/circleci/config.yml has no jobs');
+  for (const pair of jobs.items) {
+    const steps = isMap(pair.value) ? pair.value.get('steps', true) : undefined;
+    if (!isSeq(steps)) continue;
+    const out: unknown[] = [];
+    for (const item of steps.items) {
+      if (!JSON.stringify(item).includes(NODE_TOKEN)) {
+        out.push(item);
+        continue;
+      }
+      for (let k = 0; k < parallelism; k++) {
+        const plain = JSON.parse(replaceTokens(JSON.stringify((item as { toJSON(): unknown }).toJSON()), { [NODE_TOKEN]: String(k) })) as unknown;
+        const node = doc.createNode(plain);
+        if (k === 0 && isMap(item) && item.commentBefore) node.commentBefore = item.commentBefore.replace(/__UBER_NODE__/g, 'k');
+        out.push(node);
+      }
     }
-    for (let k = 0; k < parallelism; k++) {
-      const plain = JSON.parse(replaceTokens(JSON.stringify((item as { toJSON(): unknown }).toJSON()), { [NODE_TOKEN]: String(k) })) as unknown;
-      const node = doc.createNode(plain);
-      if (k === 0 && isMap(item) && item.commentBefore) node.commentBefore = item.commentBefore.replace(/__UBER_NODE__/g, 'k');
-      out.push(node);
-    }
+    steps.items = out;
   }
-  steps.items = out;
 }
 
 /** The template with every token filled; `numbers` become YAML integers, the rest strings. */

@@ -10,7 +10,7 @@ export function ciTimingsDir(paths: UberPaths): string {
   return path.join(paths.root, 'ci-timings');
 }
 
-/** Merges every container's share (oldest first) onto .uber/timings.json; returns how many were merged. */
+/** Merges every container's share (oldest first) onto .uber/timings.json (written even when empty); returns counts. */
 export function restoreTimings(paths: UberPaths): { merged: number; files: number } {
   const dir = ciTimingsDir(paths);
   const shares = existsSync(dir)
@@ -24,8 +24,9 @@ export function restoreTimings(paths: UberPaths): { merged: number; files: numbe
     : [];
   let timings = readTimings(paths.timings);
   for (const share of shares) timings = mergeTimings(timings, share.files);
-  if (timings) writeTimings(paths.timings, timings);
-  return { merged: shares.length, files: Object.keys(timings?.files ?? {}).length };
+  timings ??= mergeTimings(undefined, {});
+  writeTimings(paths.timings, timings); // always written: the CI workspace persists it for every container
+  return { merged: shares.length, files: Object.keys(timings.files).length };
 }
 
 /** Keeps only this container's files (those in the last run record) as node-<index>.json, alone in the folder. */

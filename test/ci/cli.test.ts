@@ -98,6 +98,14 @@ describe('cli: uber ci and uber report', function () {
     assert.deepEqual(Object.fromEntries(Object.entries(merged).map(([f, t]) => [f, t.ms])), { 'orders.spec.js': 2000, 'users.spec.js': 2500, 'billing.spec.js': 2300 });
   });
 
+  it('restore-timings with no history still writes an empty timings file for the workspace', async () => {
+    const dir = fresh();
+    const r = await runCli(['ci', 'restore-timings'], dir);
+    assert.equal(r.code, 0);
+    assert.match(r.err, /No timing history yet/);
+    assert.deepEqual(readTimings(uberPaths(dir).timings)?.files, {});
+  });
+
   it('uber report prints the summaries, writes both waterfalls and prints their paths; --json for machines', async () => {
     const dir = fresh();
     const paths = uberPaths(dir);
