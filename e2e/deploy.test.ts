@@ -73,8 +73,9 @@ describe('e2e: uber deploy', function () {
     const child = spawn(process.execPath, [BIN, 'deploy', '--branch', 'feat/x', '--no-sync'], { cwd: p.root, env: p.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     child.stderr.on('data', (b: Buffer) => (err += b.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    for (let i = 0; i < 200 && p.journalLines().length < 4; i += 1) await new Promise((r) => setTimeout(r, 100));
+    let gone = false;
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => ((gone = true), resolve(code))));
+    for (let i = 0; i < 600 && !gone && p.journalLines().length < 4; i += 1) await new Promise((r) => setTimeout(r, 100));
     const pids = p.journalLines().map((l) => l.pid);
     assert.equal(pids.length, 4, err);
     const sent = Date.now();

@@ -59,7 +59,7 @@ export async function deploy(ctx: Ctx, flags: DeployFlags): Promise<DeployResult
   const repoInfo: Record<string, RepoInfo> = {};
   if (!flags.sync) {
     for (const r of repos) {
-      if (!existsSync(r.dir)) {
+      if (r.config.services.length > 0 && !existsSync(r.dir)) {
         throw new UsageError('ERR_UBER_REPO_MISSING', `Repo "${r.name}" is not at ${r.dir}; run uber sync first or drop --no-sync.`);
       }
       repoInfo[r.name] = { commit: null, branch: null, fallback: false };
@@ -71,6 +71,9 @@ export async function deploy(ctx: Ctx, flags: DeployFlags): Promise<DeployResult
   if (flags.sync) Object.assign(repoInfo, await syncStep(ctx, loaded, flags.branch));
   const services: Service[] = [];
   for (const [i, r] of repos.entries()) services.push(...(await findServices(r.config, r.dir, i)));
+  if (services.length === 0) {
+    throw new UsageError('ERR_UBER_NO_SERVICES', `No repo in ${loaded.file} lists services to deploy; add "services" globs to a repo.`);
+  }
   const pairs = planPairs(services, profiles, words, { stage: config.deploy.stage, branch: flags.branch });
 
   // 4. run

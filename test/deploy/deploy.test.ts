@@ -188,6 +188,16 @@ describe('deploy (fixture sls)', function () {
     assert.match(ctx.err(), /a deploy died \(killed\); running at most 2 at once/);
   });
 
+  it('stops an attempt at deploy.timeout and does not retry it', async () => {
+    p = makeProject({ repos: ['orders'], services: ['a'], profiles: ['ci-1'], deploy: { timeout: 1 }, env: { SLS_FIXTURE_SLEEP_MS: '30000' } });
+    const res = await deploy(makeCtx(p), flags());
+    const d = res.state.deploys[0] as (typeof res.state.deploys)[number] & { rule?: string };
+    assert.equal(d.status, 'failed');
+    assert.equal(d.rule, 'timeout');
+    assert.equal(d.attempts.length, 1);
+    for (const l of p.journalLines()) assert.throws(() => process.kill(l.pid, 0), /ESRCH/);
+  });
+
   it('treats "No changes to deploy" as success (no-op)', async () => {
     p = makeProject({ repos: ['orders'], services: ['a'], profiles: ['ci-1'], env: { SLS_FIXTURE_NOOP: '1' } });
     const res = await deploy(makeCtx(p), flags());
