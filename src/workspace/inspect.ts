@@ -1,5 +1,5 @@
-// Reads an existing clone's state and says why it must be left alone (work in progress, detached, local changes).
-import { existsSync, readdirSync, realpathSync } from 'node:fs';
+// Reads an existing clone's state in one `git status` and says why it must be left alone (work in progress, detached, local changes).
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Ctx } from '../context.js';
 import { git, GitError } from './git.js';
@@ -8,7 +8,10 @@ export interface LocalState {
   readonly gitDir: string;
   /** Current branch name, or null when HEAD is detached. */
   readonly branch: string | null;
-  readonly commit: string;
+  /** HEAD sha, or null in a clone without commits. */
+  readonly commit: string | null;
+  /** The branch has an upstream and is level with it (as of the last fetch). */
+  readonly levelWithUpstream: boolean;
   /** Why sync must not touch this clone; undefined when it is safe. */
   readonly unsafe?: string | undefined;
 }
@@ -34,36 +37,58 @@ export function folderKind(dir: string): 'missing' | 'clone' | 'other' {
   }
 }
 
-function samePath(a: string, b: string): boolean {
-  try {
-    return realpathSync(a) === realpathSync(b);
-  } catch {
-    return false;
-  }
+/** The clone's git dir: `.git` itself, or where a `.git` file (worktree, submodule) points. */
+export function gitDirOf(dir: string): string {
+  const dotGit = path.join(dir, '.git');
+  if (statSync(dotGit).isDirectory()) return dotGit;
+  const m = /^gitdir:\s*(.+?)\s*$/m.exec(readFileSync(dotGit, 'utf8'));
+  return m?.[1] ? path.resolve(dir, m[1]) : dotGit;
 }
 
-/** Inspects a clone without changing it (no index refresh, no fetch). Throws GitError when git cannot read it. */
+/** Parses `git status --porcelain=v2 --branch -z`: branch, HEAD and the number of changed/untracked entries. */
+export function parseStatusV2(raw: string): { oid: string | null; head: string | null; level: boolean; changed: number; untracked: number } {
+  let oid: string | null = null;
+  let level = false;
+  let head: string | null = null;
+  let changed = 0;
+  let untracked = 0;
+  let skipNext = false;
+  for (const entry of raw.split('\0')) {
+    if (skipNext) {
+      skipNext = false; // the original path of a rename/copy
+      continue;
+    }
+    if (entry.startsWith('# branch.oid ')) oid = entry.slice(13) === '(initial)' ? null : entry.slice(13);
+    else if (entry.startsWith('# branch.head ')) head = entry.slice(14) === '(detached)' ? null : entry.slice(14);
+    else if (entry.startsWith('# branch.ab ')) level = entry === '# branch.ab +0 -0';
+    else if (entry.startsWith('? ')) untracked += 1;
+    else if (/^[12u] /.test(entry)) {
+      changed += 1;
+      skipNext = entry.startsWith('2 ');
+    }
+  }
+  return { oid, head, level, changed, untracked };
+}
+
+/** Inspects a clone without changing it (no index refresh, no fetch): one git process. Throws GitError when git cannot read it. */
 export async function inspectClone(dir: string, ctx: Pick<Ctx, 'env' | 'signal'>): Promise<LocalState> {
-  const args = ['rev-parse', '--show-toplevel', '--absolute-git-dir', 'HEAD', '--symbolic-full-name', 'HEAD'];
-  const head = await git(args, dir, ctx);
-  if (!head.ok) throw new GitError(args, head, ctx.env);
-  const [top = '', gitDir = '', commit = '', ref = ''] = head.out.split('\n').map((l) => l.trim());
-  const branch = ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : null;
-  const base = { gitDir, branch, commit };
-  if (!samePath(top, dir)) return { ...base, unsafe: `the folder belongs to the repository at ${top}, not a clone of its own` };
+  const gitDir = gitDirOf(dir);
+  const args = ['--no-optional-locks', 'status', '--porcelain=v2', '--branch', '-z', '--untracked-files=normal', '--ignore-submodules=none'];
+  const status = await git(args, dir, ctx);
+  if (!status.ok) throw new GitError(args, status, ctx.env);
+  const s = parseStatusV2(status.raw);
+  const base = { gitDir, branch: s.head, commit: s.oid, levelWithUpstream: s.level };
   for (const [marker, why] of IN_PROGRESS) {
     if (existsSync(path.join(gitDir, marker))) return { ...base, unsafe: `${why}; finish or abort it first` };
   }
-  if (branch === null) return { ...base, unsafe: 'HEAD is detached; check out a branch first' };
-  const statusArgs = ['--no-optional-locks', 'status', '--porcelain=v1', '-z', '--untracked-files=normal', '--ignore-submodules=none'];
-  const status = await git(statusArgs, dir, ctx);
-  if (!status.ok) throw new GitError(statusArgs, status, ctx.env);
-  const entries = status.raw.split('\0').filter(Boolean);
-  const untracked = entries.filter((e) => e.startsWith('?? ')).length;
-  const changed = entries.filter((e) => /^[ MADRCUT?!]{2} /.test(e) && !e.startsWith('?? ')).length;
-  if (entries.length > 0) {
-    const parts = [changed ? `${changed} changed file${changed > 1 ? 's' : ''}` : '', untracked ? `${untracked} untracked file${untracked > 1 ? 's' : ''}` : ''].filter(Boolean);
-    return { ...base, unsafe: `local changes (${parts.join(', ') || 'see git status'}); commit or stash them first` };
+  if (s.head === null) return { ...base, unsafe: 'HEAD is detached; check out a branch first' };
+  if (s.oid === null) return { ...base, unsafe: 'the clone has no commits yet; remove the folder or commit first' };
+  if (s.changed + s.untracked > 0) {
+    const parts = [
+      s.changed ? `${s.changed} changed file${s.changed > 1 ? 's' : ''}` : '',
+      s.untracked ? `${s.untracked} untracked file${s.untracked > 1 ? 's' : ''}` : '',
+    ].filter(Boolean);
+    return { ...base, unsafe: `local changes (${parts.join(', ')}); commit or stash them first` };
   }
   return base;
 }

@@ -7,22 +7,28 @@ export interface RemoteHeads {
   readonly heads: ReadonlyMap<string, string>;
   /** The branch the remote's HEAD points at, when it says so. */
   readonly defaultBranch: string | null;
+  /** The commit of the remote's HEAD. */
+  readonly headCommit: string | null;
 }
 
 /** Parses `git ls-remote --symref` output. */
 export function parseLsRemote(text: string): RemoteHeads {
   const heads = new Map<string, string>();
   let defaultBranch: string | null = null;
+  let headCommit: string | null = null;
   for (const line of text.split('\n')) {
     const sym = /^ref: refs\/heads\/(.+)\tHEAD$/.exec(line);
     if (sym?.[1]) {
       defaultBranch = sym[1];
       continue;
     }
+    const head = /^([0-9a-f]{40,64})\tHEAD$/.exec(line);
+    if (head?.[1]) headCommit = head[1];
     const ref = /^([0-9a-f]{40,64})\trefs\/heads\/(.+)$/.exec(line);
     if (ref?.[1] && ref[2]) heads.set(ref[2], ref[1]);
   }
-  return { heads, defaultBranch };
+  if (defaultBranch && headCommit && !heads.has(defaultBranch)) heads.set(defaultBranch, headCommit);
+  return { heads, defaultBranch, headCommit };
 }
 
 /**
@@ -35,5 +41,5 @@ export async function lsRemote(remote: string, branches: readonly string[], cwd:
   const parsed = parseLsRemote(out);
   // ls-remote matches patterns by their tail; keep exact names only.
   const exact = new Map([...parsed.heads].filter(([name]) => branches.includes(name) || name === parsed.defaultBranch));
-  return { heads: exact, defaultBranch: parsed.defaultBranch };
+  return { heads: exact, defaultBranch: parsed.defaultBranch, headCommit: parsed.headCommit };
 }

@@ -1,9 +1,9 @@
 // Brings one repo onto a branch: clone if missing, else inspect → ask the remote → fetch → switch → fast-forward; never loses work.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Ctx } from '../context.js';
 import { git, gitOk, GitError } from './git.js';
-import { folderKind, inspectClone } from './inspect.js';
+import { folderKind, gitDirOf, inspectClone, type LocalState } from './inspect.js';
 import { lsRemote, type RemoteHeads } from './remote.js';
 import type { WorkspaceRepo } from './repos.js';
 import type { SyncOutcome } from './types.js';
@@ -14,15 +14,29 @@ type GitCtx = Pick<Ctx, 'env' | 'signal'>;
 interface Target {
   readonly name: string;
   readonly fallback: boolean;
+  /** The branch's commit on the remote, as ls-remote reported it. */
+  readonly commit: string;
 }
 
 /** The branch to be on: the requested one when the remote has it, else the default (config `branch`, else remote HEAD). */
 function chooseTarget(repo: WorkspaceRepo, branch: string, remote: RemoteHeads): Target | string {
-  if (remote.heads.has(branch)) return { name: branch, fallback: false };
+  const wanted = remote.heads.get(branch);
+  if (wanted) return { name: branch, fallback: false, commit: wanted };
   const fallback = repo.branch ?? remote.defaultBranch;
   if (!fallback) return `"${branch}" is not on the remote and the remote names no default branch (HEAD); set "branch" for this repo in the config`;
-  if (repo.branch && !remote.heads.has(repo.branch)) return `neither "${branch}" nor the configured default branch "${repo.branch}" is on the remote`;
-  return { name: fallback, fallback: true };
+  const commit = remote.heads.get(fallback);
+  if (!commit) return `neither "${branch}" nor the default branch "${fallback}" is on the remote`;
+  return { name: fallback, fallback: true, commit };
+}
+
+/** A branch's commit read from its loose ref file; falls back to git when the ref is packed or stored otherwise. */
+async function branchCommit(dir: string, name: string, ctx: GitCtx): Promise<string> {
+  const loose = path.join(gitDirOf(dir), 'refs', 'heads', ...name.split('/'));
+  if (existsSync(loose)) {
+    const sha = readFileSync(loose, 'utf8').trim();
+    if (/^[0-9a-f]{40,64}$/.test(sha)) return sha;
+  }
+  return gitOk(['rev-parse', '--verify', '--end-of-options', `refs/heads/${name}^{commit}`], dir, ctx);
 }
 
 async function clone(repo: WorkspaceRepo, branch: string, ctx: GitCtx, step: (s: Step) => void): Promise<SyncOutcome> {
@@ -36,74 +50,87 @@ async function clone(repo: WorkspaceRepo, branch: string, ctx: GitCtx, step: (s:
   step('clone');
   // A partial clone (blobs fetched on demand); git falls back to a full clone where the remote does not allow filters.
   await gitOk(['clone', '--quiet', '--filter=blob:none', `--branch=${target.name}`, '--', repo.url, repo.dir], parent, ctx);
-  const commit = (await gitOk(['rev-parse', 'HEAD'], repo.dir, ctx)).trim();
-  return { ...base, branch: target.name, fallback: target.fallback, commit, status: 'cloned' };
+  return { ...base, branch: target.name, fallback: target.fallback, commit: await branchCommit(repo.dir, target.name, ctx), status: 'cloned' };
 }
 
-/** Local and remote-tracking commits of a branch, read in one call. */
-async function refsOf(name: string, dir: string, ctx: GitCtx): Promise<{ local?: string; tracking?: string }> {
-  const local = `refs/heads/${name}`;
-  const tracking = `refs/remotes/origin/${name}`;
-  const out = await gitOk(['for-each-ref', '--format=%(objectname) %(refname)', local, tracking], dir, ctx);
-  const found: { local?: string; tracking?: string } = {};
-  for (const line of out.split('\n')) {
-    const i = line.indexOf(' ');
-    const [sha, ref] = [line.slice(0, i), line.slice(i + 1)];
-    if (ref === local) found.local = sha;
-    if (ref === tracking) found.tracking = sha;
-  }
-  return found;
+/** How far `local` is ahead of and behind `remote` (`git rev-list --left-right --count`). */
+async function relation(local: string, remote: string, dir: string, ctx: GitCtx): Promise<{ ahead: number; behind: number }> {
+  const counts = await gitOk(['rev-list', '--left-right', '--count', `${local}...${remote}`, '--'], dir, ctx);
+  const [ahead = NaN, behind = NaN] = counts.split(/\s+/).map(Number);
+  if (Number.isNaN(ahead) || Number.isNaN(behind)) throw new Error(`unexpected output from git rev-list: ${counts}`);
+  return { ahead, behind };
+}
+
+const diverged = (name: string, r: { ahead: number; behind: number }): string =>
+  `local branch "${name}" has diverged from origin/${name} (${r.ahead} ahead, ${r.behind} behind); merge or rebase it yourself`;
+
+/** Whether a fetch refspec maps refs/heads/<name> to refs/remotes/origin/<name>. */
+export function refspecsTrack(refspecs: readonly string[], name: string): boolean {
+  const src = `refs/heads/${name}`;
+  const dst = `refs/remotes/origin/${name}`;
+  return refspecs.some((spec) => {
+    const [from = '', to = ''] = spec.replace(/^\+/, '').split(':');
+    if (!from.includes('*')) return from === src && to === dst;
+    const [fa = '', fb = ''] = from.split('*');
+    const [ta = '', tb = ''] = to.split('*');
+    if (!src.startsWith(fa) || !src.endsWith(fb) || src.length < fa.length + fb.length) return false;
+    return `${ta}${src.slice(fa.length, src.length - fb.length)}${tb}` === dst;
+  });
+}
+
+/** A single-branch clone (or a narrowed refspec) cannot track a new branch until origin fetches it: add it, as `git remote set-branches --add` does. */
+async function ensureTracked(name: string, dir: string, ctx: GitCtx): Promise<void> {
+  const res = await git(['config', '--get-all', 'remote.origin.fetch'], dir, ctx);
+  if (refspecsTrack(res.ok ? res.out.split('\n') : [], name)) return;
+  await gitOk(['remote', 'set-branches', '--add', 'origin', name], dir, ctx);
 }
 
 async function update(repo: WorkspaceRepo, branch: string, ctx: GitCtx, step: (s: Step) => void): Promise<SyncOutcome> {
   const base = { repo: repo.name, dir: repo.dir };
   step('inspect');
-  const state = await inspectClone(repo.dir, ctx);
+  const state: LocalState = await inspectClone(repo.dir, ctx);
   const here = { ...base, branch: state.branch, fallback: false, commit: state.commit };
-  if (state.unsafe) return { ...here, status: 'skipped', reason: state.unsafe };
+  if (state.unsafe || !state.commit) return { ...here, status: 'skipped', reason: state.unsafe ?? 'the clone has no commits yet' };
   step('ls-remote');
   const remote = await lsRemote('origin', repo.branch ? [branch, repo.branch] : [branch], repo.dir, ctx);
   const target = chooseTarget(repo, branch, remote);
   if (typeof target === 'string') return { ...here, status: 'failed', reason: target };
-  step('fetch');
-  await gitOk(['fetch', '--quiet', '--prune', 'origin'], repo.dir, ctx);
-  let refs = await refsOf(target.name, repo.dir, ctx);
-  if (!refs.tracking) {
-    // A single-branch clone or a custom refspec does not track this branch: fetch it by name.
-    await gitOk(['fetch', '--quiet', 'origin', `+refs/heads/${target.name}:refs/remotes/origin/${target.name}`], repo.dir, ctx);
-    refs = await refsOf(target.name, repo.dir, ctx);
-  }
-  const tracking = refs.tracking;
-  if (!tracking) return { ...here, status: 'failed', reason: `"${target.name}" disappeared from the remote while syncing; run uber sync again` };
+  const done = (commit: string, changed: boolean): SyncOutcome => ({ ...base, branch: target.name, fallback: target.fallback, commit, status: changed ? 'updated' : 'unchanged' });
   const onTarget = state.branch === target.name;
-  let final = refs.local ?? tracking;
-  let needMerge = false;
-  if (refs.local && refs.local !== tracking) {
-    const counts = await gitOk(['rev-list', '--left-right', '--count', `${refs.local}...${tracking}`], repo.dir, ctx);
-    const [ahead = 0, behind = 0] = counts.split(/\s+/).map(Number);
-    if (ahead > 0 && behind > 0) {
-      return { ...here, status: 'skipped', reason: `local branch "${target.name}" has diverged from origin/${target.name} (${ahead} ahead, ${behind} behind); merge or rebase it yourself` };
-    }
-    if (behind > 0) {
-      final = tracking;
-      if (onTarget) needMerge = true;
-      // Not checked out: move the branch ref forward only if it still points where we read it.
-      else await gitOk(['update-ref', '-m', 'uber sync: fast-forward', `refs/heads/${target.name}`, tracking, refs.local], repo.dir, ctx);
-    }
-  }
-  if (!onTarget) {
-    step('switch');
-    const args = refs.local
-      ? ['switch', '--quiet', '--no-guess', target.name]
-      : ['switch', '--quiet', '--no-guess', '--track', '-c', target.name, `refs/remotes/origin/${target.name}`];
-    await gitOk(args, repo.dir, ctx);
-  }
-  if (needMerge) {
+  // Already at the remote's tip, and origin/<branch> says so too: nothing to fetch.
+  if (onTarget && state.commit === target.commit && state.levelWithUpstream) return done(state.commit, false);
+
+  step('fetch');
+  // Fetch the one branch by name: also works for single-branch clones and custom refspecs.
+  const trackingRef = `refs/remotes/origin/${target.name}`;
+  await gitOk(['fetch', '--quiet', '--no-tags', 'origin', `+refs/heads/${target.name}:${trackingRef}`], repo.dir, ctx);
+
+  if (onTarget) {
+    const r = await relation('HEAD', trackingRef, repo.dir, ctx);
+    if (r.behind === 0) return done(state.commit, false); // up to date or ahead
+    if (r.ahead > 0) return { ...here, status: 'skipped', reason: diverged(target.name, r) };
     step('fast-forward');
-    await gitOk(['merge', '--quiet', '--ff-only', '--no-edit', tracking], repo.dir, ctx);
+    await gitOk(['merge', '--quiet', '--ff-only', '--no-edit', trackingRef], repo.dir, ctx);
+    return done(await branchCommit(repo.dir, target.name, ctx), true);
   }
-  const changed = !onTarget || final !== state.commit;
-  return { ...base, branch: target.name, fallback: target.fallback, commit: final, status: changed ? 'updated' : 'unchanged' };
+
+  const local = (await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `refs/heads/${target.name}^{commit}`], repo.dir, ctx)).out || null;
+  if (local) {
+    const r = await relation(local, trackingRef, repo.dir, ctx);
+    if (r.ahead > 0 && r.behind > 0) return { ...here, status: 'skipped', reason: diverged(target.name, r) };
+    if (r.behind > 0) {
+      // Not checked out: move the branch forward only if it still points where we read it.
+      const tracking = await gitOk(['rev-parse', '--verify', '--end-of-options', `${trackingRef}^{commit}`], repo.dir, ctx);
+      await gitOk(['update-ref', '-m', 'uber sync: fast-forward', `refs/heads/${target.name}`, tracking, local], repo.dir, ctx);
+    }
+  }
+  step('switch');
+  if (!local) await ensureTracked(target.name, repo.dir, ctx);
+  const args = local
+    ? ['switch', '--quiet', '--no-guess', target.name]
+    : ['switch', '--quiet', '--no-guess', '--track', '-c', target.name, trackingRef];
+  await gitOk(args, repo.dir, ctx);
+  return done(await branchCommit(repo.dir, target.name, ctx), true);
 }
 
 /** Syncs one repo; a git failure becomes a `failed` outcome with git's own message. */
