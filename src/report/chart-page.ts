@@ -13,6 +13,7 @@ svg .tick { stroke: #e3e5e8; }
 svg .lane-bg { fill: #f6f7f9; }
 svg .finish { stroke: #1d1f23; stroke-width: 2; stroke-dasharray: 3 2; }
 svg rect.bar:hover { stroke: #000; stroke-width: 1; }
+svg rect.background { stroke: #9aa0a8; stroke-width: 0.5; }
 `;
 
 export const CHART_SCRIPT = `
@@ -66,13 +67,15 @@ export const CHART_SCRIPT = `
     label.textContent = l.label.length > 32 ? l.label.slice(0, 31) + '…' : l.label;
     el('title', {}, label).textContent = l.label;
   });
-  d.bars.forEach(function (b) {
+  var ordered = d.bars.filter(function (b) { return b.background; }).concat(d.bars.filter(function (b) { return !b.background; }));
+  ordered.forEach(function (b) {
     var p = lanePos[b.lane];
     if (!p) return;
     var wait = b.kind === 'wait' || b.kind === 'backoff';
     var attrs = {
-      class: 'bar', x: x(b.startMs), y: p.y + b.row * ROW + (wait ? 6 : 1),
-      width: Math.max(1, x(b.endMs) - x(b.startMs)), height: wait ? 4 : ROW - 3, rx: 2,
+      class: b.background ? 'bar background' : 'bar',
+      x: x(b.startMs), y: b.background ? p.y : p.y + b.row * ROW + (wait ? 6 : 1),
+      width: Math.max(1, x(b.endMs) - x(b.startMs)), height: b.background ? p.h - GAP / 2 : wait ? 4 : ROW - 3, rx: 2,
       fill: d.colors[b.state] || '#888', 'data-kind': b.kind, 'data-state': b.state, 'data-lane': b.lane,
       'data-start-ms': Math.round(b.startMs), 'data-end-ms': Math.round(b.endMs)
     };

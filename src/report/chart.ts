@@ -27,6 +27,8 @@ export interface Bar {
   title: string;
   /** Extra data-* attributes (without the prefix). */
   data?: Record<string, string>;
+  /** Drawn behind the other bars across the whole lane height, outside row packing (e.g. a file's span). */
+  background?: boolean;
 }
 
 export interface Chart {
@@ -43,6 +45,7 @@ export interface Chart {
 export function packRows(bars: readonly Bar[]): Map<string, number> {
   const items = new Map<string, { lane: string; start: number; end: number }>();
   for (const b of bars) {
+    if (b.background) continue;
     const key = `${b.lane}\u0000${b.item}`;
     const it = items.get(key);
     if (it) {

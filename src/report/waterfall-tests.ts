@@ -9,6 +9,9 @@ export const TEST_COLORS: Record<string, string> = {
   failed: '#d64545',
   pending: '#b4b8bf',
   'lease wait': '#e0a526',
+  'file passed': '#dcefe2',
+  'file failed': '#f5d5d5',
+  'file crashed': '#f2a6a6',
 };
 
 export function testChart(run: TestRun): Chart {
@@ -28,6 +31,23 @@ export function testChart(run: TestRun): Chart {
     const own = [...run.files.filter((f) => f.pid === w.pid), ...run.tests.filter((t) => t.pid === w.pid)];
     lanes.push({ id: `worker:${w.pid}`, label: `worker pid ${w.pid}`, group: 'workers', finishMs: finish(own.map((x) => x.end)) });
   }
+
+  // A file's whole span (hooks included) behind its tests: hook time is most of an integration file's time.
+  run.files.forEach((f, i) => {
+    if (f.pid === null) return;
+    const retried = f.attempts > 1 ? `, ${f.attempts} attempts` : '';
+    bars.push({
+      lane: `worker:${f.pid}`,
+      item: `file:${i}`,
+      startMs: f.start - t0,
+      endMs: f.end - t0,
+      kind: 'file',
+      state: `file ${f.state}`,
+      title: `${f.file}\nfile ${f.state}${retried}, ${secs(f.end - f.start)} incl. hooks (${secs(f.start - t0)} → ${secs(f.end - t0)})\nworker pid ${f.pid}`,
+      data: { file: f.file, group: 'workers' },
+      background: true,
+    });
+  });
 
   run.tests.forEach((t, i) => {
     const title = `${t.fullTitle}\n${t.file}\n${t.state}, ${secs(t.end - t.start)} (${secs(t.start - t0)} → ${secs(t.end - t0)})\nprofile ${t.profile ?? 'none'}, worker pid ${t.pid}, lease wait ${secs(t.leaseWaitMs)}`;
@@ -55,7 +75,7 @@ export function testChart(run: TestRun): Chart {
     notes: [
       `Started ${new Date(run.startedAt).toISOString()}; ${secs(s.wallMs)} wall time; ${run.profiles.length} profiles, ${s.workers.length} workers.`,
       `Makespan ${secs(s.makespanMs)} against a lower bound of ${secs(s.lowerBoundMs)} (${s.ratio.toFixed(2)}×); imbalance ${secs(s.imbalanceMs)}.`,
-      'Hover a bar for the test name and its times; the dashed line is where a lane finished.',
+      'Hover a bar for the test name and its times; pale blocks behind a worker\'s tests are whole files (hooks included); the dashed line is where a lane finished.',
     ],
     spanMs: Math.max(1, t1 - t0),
     lanes,

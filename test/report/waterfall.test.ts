@@ -42,10 +42,18 @@ describe('report/waterfall', function () {
     const short = tests.find((r) => r['data-test'] === 'orders rejects a bad order' && r['data-group'] === 'workers');
     assert.ok(width(long) > 2.5 * width(short), 'bar widths follow durations');
     assert.equal(rects.filter((r) => r['data-kind'] === 'wait').length, 1, 'the lease wait is visible');
+    const files = rects.filter((r) => r['data-kind'] === 'file');
+    assert.deepEqual(files.map((r) => [r['data-file'], r['data-lane'], r['data-state']]), [
+      ['orders.spec.js', 'worker:101', 'file failed'],
+      ['users.spec.js', 'worker:202', 'file passed'],
+      ['billing.spec.js', 'worker:202', 'file passed'],
+    ]);
+    const bIdx = (r: Record<string, string> | undefined): number => rects.indexOf(r ?? {});
+    assert.ok(files.every((f) => bIdx(f) < bIdx(tests[0])), 'files are drawn behind the tests');
     const finishes = elements(dom, 'line').filter((l) => l['data-finish']);
     assert.deepEqual(finishes.map((l) => l['data-finish']).sort(), ['account:ci-1', 'account:ci-2', 'account:ci-3', 'worker:101', 'worker:202']);
     assert.match(dom, /<title>orders creates an order &lt;b&gt;\n/, 'hover text names the test');
-    assert.match(dom, /data-rendered-bars="12"/);
+    assert.match(dom, /data-rendered-bars="15"/);
   });
 
   it('draws the deploys: a lane per profile, each attempt a separate segment', () => {
