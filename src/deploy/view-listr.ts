@@ -38,7 +38,8 @@ export function listrView(ctx: Pick<Ctx, 'stderr'>, pairs: readonly Pair[], prof
                 row.done = (o) => {
                   row.note = verdictText(o);
                   row.started = undefined;
-                  task.title = redactor.redact(`${serviceName(p)}  ${row.note} · ${o.attempts.length}× · ${seconds(o.durationMs)}`);
+                  const n = o.attempts.length;
+                  task.title = redactor.redact(`${serviceName(p)}  ${row.note}${n ? ` · ${n}× · ${seconds(o.durationMs)}` : ' (not started)'}`);
                   if (o.status === 'failed') reject(new Error(task.title));
                   else if (o.status === 'cancelled') {
                     task.skip(task.title);

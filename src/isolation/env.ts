@@ -59,6 +59,5 @@ export function childEnv(parent: NodeJS.ProcessEnv, opts: ChildEnvOptions): Reco
   out.AWS_SDK_LOAD_CONFIG = '1';
   out.SLS_TELEMETRY_DISABLED = '1';
   out.SLS_NOTIFICATIONS_MODE = 'off';
-  out.SLS_INTERACTIVE_SETUP_DISABLE = '1';
   return out;
 }

@@ -17,7 +17,7 @@ describe('isolation/env', () => {
     );
     assert.deepEqual(Object.keys(env).sort(), [
       'AWS_CONFIG_FILE', 'AWS_PROFILE', 'AWS_SDK_LOAD_CONFIG', 'AWS_SHARED_CREDENTIALS_FILE', 'HOME', 'HTTPS_PROXY', 'LANG', 'LC_ALL', 'PATH',
-      'SLS_INTERACTIVE_SETUP_DISABLE', 'SLS_NOTIFICATIONS_MODE', 'SLS_TELEMETRY_DISABLED', 'TMPDIR', 'TZ',
+      'SLS_NOTIFICATIONS_MODE', 'SLS_TELEMETRY_DISABLED', 'TMPDIR', 'TZ',
     ]);
     assert.equal(env.HOME, '/tmp/h');
     assert.equal(env.AWS_PROFILE, 'ci-2');
