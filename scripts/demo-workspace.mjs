@@ -1,9 +1,10 @@
 // Builds the demo workspace from templates/demo: local bare git remotes (orders has a feat-x branch) and uber.config.yaml.
 // Used by scripts/demo.mjs and by the e2e suite, so both run the very same workspace.
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 
 export const UBER_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const TEMPLATE = path.join(UBER_ROOT, 'templates', 'demo');
@@ -27,7 +28,8 @@ const GIT_ENV = {
   GIT_COMMITTER_NAME: 'uber demo',
   GIT_COMMITTER_EMAIL: 'demo@uber.invalid',
 };
-const git = (cwd, ...args) => execFileSync('git', args, { cwd, env: GIT_ENV, stdio: ['ignore', 'ignore', 'pipe'] });
+const run = promisify(execFile);
+const git = (cwd, ...args) => run('git', args, { cwd, env: GIT_ENV });
 
 /** Copies a template folder; "gitignore" becomes ".gitignore" (npm would drop a packed .gitignore). */
 function copyTemplate(from, to) {
@@ -40,24 +42,22 @@ function copyTemplate(from, to) {
   }
 }
 
-function seedRemote(work, repo) {
+/** Commits the template on main (and each extra branch on top), then clones it bare as the remote. */
+async function seedRemote(work, repo) {
   const seed = path.join(work, 'seed', repo.name);
   const remote = path.join(work, 'remotes', `${repo.name}.git`);
-  mkdirSync(path.dirname(remote), { recursive: true });
-  git(work, 'init', '-q', '--bare', '-b', 'main', remote);
   copyTemplate(path.join(TEMPLATE, 'repos', repo.name), seed);
-  git(seed, 'init', '-q', '-b', 'main');
-  git(seed, 'add', '-A');
-  git(seed, 'commit', '-q', '-m', `${repo.name}: first version`);
-  git(seed, 'remote', 'add', 'origin', remote);
-  git(seed, 'push', '-q', 'origin', 'main');
+  await git(seed, 'init', '-q', '-b', 'main');
+  await git(seed, 'add', '-A');
+  await git(seed, 'commit', '-q', '-m', `${repo.name}: first version`);
   for (const branch of repo.branches) {
-    git(seed, 'checkout', '-q', '-b', branch);
+    await git(seed, 'checkout', '-q', '-b', branch);
     copyTemplate(path.join(TEMPLATE, 'branches', repo.name, branch), seed);
-    git(seed, 'add', '-A');
-    git(seed, 'commit', '-q', '-m', `${repo.name}: ${branch}`);
-    git(seed, 'push', '-q', 'origin', branch);
+    await git(seed, 'add', '-A');
+    await git(seed, 'commit', '-q', '-m', `${repo.name}: ${branch}`);
+    await git(seed, 'checkout', '-q', 'main');
   }
+  await git(work, 'clone', '-q', '--bare', '--no-local', seed, remote);
   return remote;
 }
 
@@ -65,9 +65,9 @@ function seedRemote(work, repo) {
  * Creates work/remotes/<repo>.git and work/uber.config.yaml. `deployCommand` replaces the demo's deploy command
  * (the e2e suite wraps it to make one account fail). Returns the config file.
  */
-export function createDemoWorkspace(work, { deployCommand } = {}) {
-  mkdirSync(work, { recursive: true });
-  for (const repo of DEMO_REPOS) seedRemote(work, repo);
+export async function createDemoWorkspace(work, { deployCommand } = {}) {
+  mkdirSync(path.join(work, 'remotes'), { recursive: true });
+  await Promise.all(DEMO_REPOS.map((repo) => seedRemote(work, repo)));
   const remotes = pathToFileURL(path.join(work, 'remotes')).href;
   let config = readFileSync(path.join(TEMPLATE, 'uber.config.yaml'), 'utf8').replaceAll('@REMOTES@', remotes).replaceAll('@DEPLOY_LOCAL@', DEPLOY_LOCAL);
   if (deployCommand) config = config.replace(/^ {2}command: .*$/m, `  command: ${JSON.stringify(deployCommand)}`);

@@ -66,11 +66,11 @@ async function main() {
   if (!existsSync(bin)) throw new Error('dist/bin.js is missing; run "npm run demo", which builds uber first.');
   say(bold('uber demo — sync → deploy into 3 accounts → parallel tests → report, all on this machine, offline'));
   say(`Work folder: ${work} (wiped at the start of each run)`);
-  if (existsSync(sandboxDir)) await uber(['sandbox', 'down', '--dir', sandboxDir]); // a previous run killed hard
+  if (existsSync(path.join(sandboxDir, 'server.pid'))) await uber(['sandbox', 'down', '--dir', sandboxDir]); // a previous run killed hard
   rmSync(work, { recursive: true, force: true });
 
   say(`\n${bold('▶ 1/5 Local git remotes')}   [${secs()}]`);
-  const config = createDemoWorkspace(work);
+  const config = await createDemoWorkspace(work);
   say(`  orders (main + feat-x), payments (main), tests (main) in ${path.join(work, 'remotes')}`);
   say(`  config: ${config}`);
 

@@ -57,7 +57,7 @@ export interface Flow {
 export async function startFlow(opts: { accounts: number; deployCommand?: string }): Promise<Flow> {
   const root = mkdtempSync(path.join(os.tmpdir(), 'uber-e2e-flow-'));
   const work = path.join(root, 'work');
-  createDemoWorkspace(work, opts.deployCommand ? { deployCommand: opts.deployCommand } : {});
+  await createDemoWorkspace(work, opts.deployCommand ? { deployCommand: opts.deployCommand } : {});
   const sandboxDir = path.join(work, '.uber', 'sandbox');
   const flow: Flow = {
     root,

@@ -8,7 +8,6 @@
 //   deploy:
 //     command: "sls deploy --stage {stage} --aws-profile {profile}"
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { fromIni } from '@aws-sdk/credential-providers';
 import { loadSharedConfigFiles } from '@smithy/shared-ini-file-loader';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -65,12 +64,16 @@ const tables = resources
   .map(([logicalId, r]) => ({ logicalId, props: resolveDeep(r.Properties ?? {}, `resources.Resources.${logicalId}.Properties`) }));
 
 // --- a client for exactly this profile: its region, its keys, its endpoint ------------------------------------
-const { configFile } = await loadSharedConfigFiles();
+const { configFile, credentialsFile } = await loadSharedConfigFiles();
 const settings = configFile[profile];
 if (!settings) fail(`Profile ${profile} not found in ${process.env.AWS_CONFIG_FILE ?? '~/.aws/config'}`);
 const region = settings.region ?? 'us-east-1';
 const endpoint = settings.endpoint_url;
-const client = new DynamoDBClient({ region, credentials: fromIni({ profile }), ...(endpoint ? { endpoint } : {}), maxAttempts: 2 });
+const keys = { ...settings, ...credentialsFile[profile] };
+const credentials = keys.aws_access_key_id
+  ? { accessKeyId: keys.aws_access_key_id, secretAccessKey: keys.aws_secret_access_key, sessionToken: keys.aws_session_token }
+  : (await import('@aws-sdk/credential-providers')).fromIni({ profile }); // roles, SSO: the SDK's own chain
+const client = new DynamoDBClient({ region, credentials, ...(endpoint ? { endpoint } : {}), maxAttempts: 2 });
 
 console.log(`Deploying ${service} to stage ${stage} (${region}, profile ${profile})`);
 console.log(`  uber demo: local stand-in for "sls deploy" — creates the DynamoDB tables of serverless.yml at ${endpoint ?? 'AWS'}`);
