@@ -1,0 +1,43 @@
+// State and summary from outcomes: a profile is healthy only when all its services deployed; the table is service × profile.
+import assert from 'node:assert/strict';
+import type { PairOutcome } from '../../src/deploy/events.js';
+import type { Pair } from '../../src/deploy/plan.js';
+import { buildState } from '../../src/deploy/record.js';
+import { summaryTable } from '../../src/deploy/summary.js';
+
+const pair = (service: string, profile: string): Pair => ({ repo: 'orders', repoDir: '/r', service, profile, id: `${profile}/orders/${service}`, argv: [], slug: 'x' });
+const outcome = (service: string, profile: string, status: PairOutcome['status'], extra: Partial<PairOutcome> = {}): PairOutcome => ({
+  pair: pair(service, profile),
+  status,
+  attempts: status === 'cancelled' ? [] : [{ start: 1_700_000_000_000, end: 1_700_000_001_500, outcome: status === 'failed' ? 'permanent' : 'ok' }],
+  durationMs: status === 'cancelled' ? 0 : 1500,
+  log: '/logs/x.log',
+  tail: [],
+  kept: [],
+  ...extra,
+});
+
+describe('deploy/record and summary', () => {
+  const outcomes = [
+    outcome('.', 'ci-1', 'ok'),
+    outcome('.', 'ci-2', 'failed', { failureClass: 'permanent', rule: 'credentials' }),
+    outcome('services/api', 'ci-1', 'no-op'),
+    outcome('services/api', 'ci-2', 'cancelled'),
+  ];
+
+  it('marks a profile unhealthy when any of its deploys failed or was cancelled', () => {
+    const s = buildState({ branch: 'feat/x', repos: { orders: { commit: 'abc', branch: 'feat/x', fallback: false } }, profiles: ['ci-1', 'ci-2'], outcomes, interrupted: false });
+    assert.deepEqual(s.profiles, { 'ci-1': { healthy: true, failed: [] }, 'ci-2': { healthy: false, failed: ['orders', 'orders/services/api'] } });
+    assert.equal(s.deploys.length, 4);
+    assert.equal(s.deploys[1]!.failureClass, 'permanent');
+    assert.deepEqual(s.deploys[0]!.attempts, [{ start: 1_700_000_000_000, end: 1_700_000_001_500, outcome: 'ok' }]);
+  });
+
+  it('renders one row per service and one column per profile', () => {
+    const lines = summaryTable(outcomes, ['ci-1', 'ci-2']).split('\n');
+    assert.match(lines[0]!, /^service\s+ci-1\s+ci-2$/);
+    assert.match(lines[2]!, /^orders\s+ok 1× 1\.5s\s+failed: permanent \(credentials\) 1× 1\.5s$/);
+    assert.match(lines[3]!, /^orders\/services\/api\s+no-op 1× 1\.5s\s+cancelled$/);
+    assert.equal(lines.at(-1), '4 deploys: 1 ok, 1 no-op, 1 failed, 1 cancelled');
+  });
+});
