@@ -69,6 +69,7 @@ export function findOverlaps(records: readonly AuditRecord[], toleranceMs = 1): 
 
 /** One line per overlap, for error messages. */
 export function describeOverlap(o: Overlap): string {
-  const who = (r: AuditRecord): string => `pid ${r.pid}${r.test ? ` "${r.test}"` : ''}${r.file ? ` (${r.file})` : ''}`;
+  const who = (r: AuditRecord): string =>
+    `pid ${r.pid}${r.test ? ` "${r.test}"` : ''}${r.file ? ` (${r.file})` : ''} [${new Date(r.start).toISOString()} +${(r.end - r.start).toFixed(1)} ms, ${r.ended ?? 'released'}, lease ${r.leaseId}]`;
   return `${o.profile}: ${who(o.a)} and ${who(o.b)} overlapped for ${o.ms.toFixed(1)} ms`;
 }

@@ -2,6 +2,7 @@
 import { linkSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { now as clock } from './clock.js';
 import { HOST, ownerIsDead, readOwner, SELF_START, type Owner } from './owner.js';
 import { OWNER_FILE, removeOwned } from './lockfs.js';
 
@@ -102,7 +103,7 @@ function dropBreakLock(breakPath: string, mine: string): void {
  * Breaks the lock at lockPath if it is still the one observed and still dead or stale. Returns the broken owner
  * (undefined owner when the lock had no record), or false when nothing was broken (fresh, gone, or another breaker).
  */
-export function breakLock(lockPath: string, observed: LockView, staleMs: number): { owner: Owner | undefined; verdict: Verdict } | false {
+export function breakLock(lockPath: string, observed: LockView, staleMs: number): { owner: Owner | undefined; verdict: Verdict; at: number } | false {
   const breakPath = `${lockPath}.break`;
   const mine = takeBreakLock(breakPath);
   if (mine === undefined) return false;
@@ -111,7 +112,8 @@ export function breakLock(lockPath: string, observed: LockView, staleMs: number)
     if (!now || now.verdict === 'live') return false;
     if ((now.owner?.leaseId ?? null) !== (observed.owner?.leaseId ?? null)) return false;
     if (!now.owner && now.mtimeMs !== observed.mtimeMs) return false;
-    return removeOwned(lockPath, now.owner?.leaseId ?? null) ? { owner: now.owner, verdict: now.verdict } : false;
+    const at = clock(); // before the removal: the broken lease's end must not reach past the next holder's start
+    return removeOwned(lockPath, now.owner?.leaseId ?? null) ? { owner: now.owner, verdict: now.verdict, at } : false;
   } finally {
     dropBreakLock(breakPath, mine);
   }

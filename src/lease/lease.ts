@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { appendAudit, type AuditRecord } from './audit.js';
 import { now } from './clock.js';
-import { OWNER_FILE } from './lockfs.js';
+import { OWNER_FILE, removeOwned } from './lockfs.js';
 import { readOwner, type Owner } from './owner.js';
 
 /** Thrown when code uses a lease (or a client bound to it) after the lease ended or was broken. */
@@ -29,10 +29,10 @@ export class Lease {
     private readonly audit: string | undefined,
     private readonly unlock: () => Promise<void>,
   ) {
-    this.owner = owner;
+    this.start = now();
+    this.owner = { ...owner, start: this.start, confirmed: true };
     this.profile = owner.profile;
     this.leaseId = owner.leaseId;
-    this.start = now();
   }
 
   /** Aborted when the lease ends or is compromised; the reason says which. */
@@ -70,30 +70,20 @@ export class Lease {
     this.controller.abort(this.problem);
   }
 
-  /** Frees the profile and appends the audit line; a compromised lease is left to the process that broke it. */
+  /** Frees the profile and appends the audit line; a lease broken by another process is left to that process. */
   async release(): Promise<AuditRecord | undefined> {
     if (this.ended) return undefined;
-    const ours = !this.problem && this.stillOwned();
+    const ours = this.stillOwned();
     this.ended = true;
-    if (!ours) {
-      this.controller.abort(this.problem ?? new LeaseEndedError('lease lost'));
-      await this.unlock().catch(() => undefined);
-      return undefined;
+    let rec: AuditRecord | undefined;
+    if (ours) {
+      rec = { leaseId: this.leaseId, profile: this.profile, pid: process.pid, file: this.owner.file, test: this.owner.test, start: this.start, end: now(), ended: 'released', host: this.owner.host };
+      if (this.audit) appendAudit(this.audit, rec);
     }
-    const rec: AuditRecord = {
-      leaseId: this.leaseId,
-      profile: this.profile,
-      pid: process.pid,
-      file: this.owner.file,
-      test: this.owner.test,
-      start: this.start,
-      end: now(),
-      ended: 'released',
-      host: this.owner.host,
-    };
-    if (this.audit) appendAudit(this.audit, rec);
     await this.unlock().catch(() => undefined);
-    this.controller.abort(new LeaseEndedError(`lease ${this.leaseId} on "${this.profile}" ended`));
+    // proper-lockfile forgets a lock it judged compromised; if the lock on disk still names us, free it here
+    if (ours && this.stillOwned()) removeOwned(this.lockPath, this.leaseId);
+    this.controller.abort(this.problem ?? new LeaseEndedError(`lease ${this.leaseId} on "${this.profile}" ended`));
     return rec;
   }
 }

@@ -41,20 +41,31 @@ export class LockFs {
     });
   };
 
+  /** Called before a lock is freed by proper-lockfile's exit handler (process.exit while a lease is held). */
+  onExitRelease: ((lockPath: string, leaseId: string) => void) | undefined;
+
+  /** A normal release. */
   rmdir = (lockPath: string, cb: Cb): void => {
+    const leaseId = this.held.get(lockPath);
+    this.held.delete(lockPath);
     try {
-      this.rmdirSync(lockPath);
+      if (leaseId !== undefined) removeOwned(lockPath, leaseId);
       cb(null);
     } catch (e) {
       cb(e as NodeJS.ErrnoException);
     }
   };
 
-  /** Also used by proper-lockfile's exit handler (process.exit in a test): frees the lock if it is still ours. */
+  /** Only proper-lockfile's exit handler calls this (process.exit in a test): log the lease, free the lock if still ours. */
   rmdirSync = (lockPath: string): void => {
     const leaseId = this.held.get(lockPath);
     this.held.delete(lockPath);
-    if (leaseId !== undefined) removeOwned(lockPath, leaseId);
+    if (leaseId === undefined) return;
+    try {
+      this.onExitRelease?.(lockPath, leaseId);
+    } finally {
+      removeOwned(lockPath, leaseId);
+    }
   };
 }
 

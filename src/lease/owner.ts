@@ -13,8 +13,21 @@ export interface Owner {
   readonly pidStart: number | null;
   readonly file: string | null;
   readonly test: string | null;
-  /** Epoch ms (clock.ts). */
+  /** Epoch ms (clock.ts): when the lock was taken (confirmed), or when taking it began (not yet confirmed). */
   readonly start: number;
+  /** False until the holder has the lock and rewrote `start` with the moment it got it. */
+  readonly confirmed: boolean;
+}
+
+/**
+ * Owner JSON with a fixed-width `start` and `confirmed`, so the holder can rewrite both in place after taking the
+ * lock without changing the file's length (and without touching the lock dir's mtime, which proper-lockfile watches).
+ */
+export function ownerJson(o: Owner): string {
+  const { start, confirmed, ...rest } = o;
+  return JSON.stringify({ start: 0, confirmed: false, ...rest }) // first, so the replaces below hit the keys
+    .replace('"start":0', `"start":${start.toFixed(3).padStart(20, ' ')}`)
+    .replace('"confirmed":false', `"confirmed":${confirmed ? 'true ' : 'false'}`);
 }
 
 export const HOST = os.hostname();

@@ -1,13 +1,13 @@
 // The lease store: one proper-lockfile lock dir per profile in a shared lease dir; take, inspect, break dead ones.
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import { appendAudit } from './audit.js';
 import { breakLock, viewLock, type LockView } from './breaker.js';
 import { now } from './clock.js';
 import { Lease } from './lease.js';
-import { LockFs } from './lockfs.js';
-import { HOST, newLeaseId, ownerIsDead, SELF_START, type Owner } from './owner.js';
+import { LockFs, OWNER_FILE } from './lockfs.js';
+import { HOST, newLeaseId, ownerIsDead, ownerJson, SELF_START, type Owner } from './owner.js';
 
 /** Default stale window: a lock whose mtime (refreshed every staleMs/3) is older than this may be broken. */
 export const DEFAULT_STALE_MS = 10_000;
@@ -33,12 +33,19 @@ export class LeaseStore {
   readonly staleMs: number;
   readonly audit: string | undefined;
   private readonly fs = new LockFs();
+  private readonly live = new Map<string, Lease>();
 
   constructor(private readonly opts: StoreOptions) {
     this.dir = opts.dir;
     this.staleMs = opts.staleMs ?? DEFAULT_STALE_MS;
     this.audit = opts.audit === false ? undefined : (opts.audit ?? path.join(opts.dir, 'audit.jsonl'));
     mkdirSync(this.dir, { recursive: true });
+    this.fs.onExitRelease = (lockPath, leaseId) => {
+      const l = this.live.get(lockPath);
+      if (!l || l.leaseId !== leaseId || !this.audit || !l.stillOwned()) return;
+      const o = l.owner;
+      appendAudit(this.audit, { leaseId, profile: l.profile, pid: o.pid, file: o.file, test: o.test, start: l.start, end: now(), ended: 'exit', host: o.host });
+    };
   }
 
   lockPath(profile: string): string {
@@ -58,9 +65,10 @@ export class LeaseStore {
       file: meta.file ?? null,
       test: meta.test ?? null,
       start: now(),
+      confirmed: false,
     };
     const held: { lease?: Lease } = {};
-    this.fs.pending.set(lockPath, JSON.stringify(owner));
+    this.fs.pending.set(lockPath, ownerJson(owner));
     let unlock: () => Promise<void>;
     try {
       unlock = await lockfile.lock(lockPath.slice(0, -'.lock'.length), {
@@ -83,7 +91,20 @@ export class LeaseStore {
       this.fs.pending.delete(lockPath);
     }
     this.fs.held.set(lockPath, owner.leaseId);
-    held.lease = new Lease(owner, lockPath, this.audit, unlock);
+    const lease = new Lease(owner, lockPath, this.audit, async () => {
+      this.live.delete(lockPath);
+      await unlock();
+    });
+    held.lease = lease;
+    this.live.set(lockPath, lease);
+    // the lease starts now, not when taking it began: rewrite start in place (same length, same dir mtime)
+    const confirmed = ownerJson({ ...owner, start: held.lease.start, confirmed: true });
+    const fd = openSync(`${lockPath}/${OWNER_FILE}`, 'r+');
+    try {
+      writeSync(fd, confirmed, 0);
+    } finally {
+      closeSync(fd);
+    }
     return held.lease;
   }
 
@@ -98,7 +119,9 @@ export class LeaseStore {
     if (!broken) return false;
     const o = broken.owner;
     if (o && this.audit) {
-      appendAudit(this.audit, { leaseId: o.leaseId, profile, pid: o.pid, file: o.file, test: o.test, start: o.start, end: now(), ended: broken.verdict === 'dead' ? 'dead' : 'stale', host: o.host });
+      // an unconfirmed owner died before it knew it held the lock: it never used the account
+      const end = broken.at;
+      appendAudit(this.audit, { leaseId: o.leaseId, profile, pid: o.pid, file: o.file, test: o.test, start: o.confirmed ? o.start : end, end, ended: broken.verdict === 'dead' ? 'dead' : 'stale', host: o.host });
     }
     return true;
   }
