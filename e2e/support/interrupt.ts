@@ -21,15 +21,15 @@ export interface Interrupted {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Runs `uber args` in the project and signals it `afterMs` after its first line on stderr; waits up to `settleMs` for its processes to go. */
+/** Runs `uber args` in the project and signals it `afterMs` after its first output; waits up to `settleMs` for its processes to go. */
 export async function interruptRun(p: ChaosProject, args: readonly string[], signal: NodeJS.Signals, afterMs: number, settleMs = 6000): Promise<Interrupted> {
   rmSync(path.join(p.dir, '.uber', 'state.json'), { force: true });
   const before = p.journal().filter((l) => l.event === 'start').length;
   const run = startUber(args, { cwd: p.dir, env: p.env, timeoutMs: 180_000 });
   let exited = false;
   void run.done.then(() => (exited = true));
-  // the moment counts from uber's first progress line: before it, node is still loading modules (no handler yet)
-  for (const until = Date.now() + 90_000; !exited && run.stderr() === '' && Date.now() < until; ) await sleep(20);
+  // the moment counts from uber's first output (progress, or mocha's): before it, node is still loading modules (no handler yet)
+  for (const until = Date.now() + 90_000; !exited && run.stderr() === '' && run.stdout() === '' && Date.now() < until; ) await sleep(20);
   await sleep(afterMs);
   const finishedFirst = exited;
   if (!exited) process.kill(run.pid, signal);

@@ -25,6 +25,8 @@ export interface Started {
   readonly pid: number;
   /** stderr so far. */
   stderr(): string;
+  /** stdout so far. */
+  stdout(): string;
   readonly done: Promise<UberRun>;
 }
 
@@ -43,7 +45,7 @@ export function startUber(args: readonly string[], opts: UberOptions): Started {
       resolve({ code, signal, stdout, stderr, pid: child.pid ?? -1 });
     });
   });
-  return { child, pid: child.pid ?? -1, stderr: () => stderr, done };
+  return { child, pid: child.pid ?? -1, stderr: () => stderr, stdout: () => stdout, done };
 }
 
 /** Runs `uber ARGS` to the end. */

@@ -1,0 +1,81 @@
+// SIGINT/SIGTERM during `uber test`, and SIGKILL of the orchestrator: children gone within 10 s, every account leasable again.
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { prng } from '../../test/chaos/names.js';
+import { interruptRun } from '../support/interrupt.js';
+import { makeChaosProject, type ChaosProject } from '../support/project.js';
+import { killTagged, taggedProcesses, waitForNoTagged } from '../support/procs.js';
+import { writeSuite } from '../support/suite.js';
+import { runUber, startUber } from '../support/uber.js';
+
+const RUNS = Number(process.env.CHAOS_TEST_SIGNAL_RUNS ?? 3);
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function until(what: () => boolean, ms: number): Promise<boolean> {
+  for (const end = Date.now() + ms; Date.now() < end; await sleep(100)) if (what()) return true;
+  return what();
+}
+
+describe('chaos: uber test interrupted, orchestrator killed', function () {
+  this.timeout(900_000);
+  const projects: ChaosProject[] = [];
+  after(() => projects.forEach((p) => p.cleanup()));
+  const project = (): ChaosProject => {
+    const p = makeChaosProject({ profiles: ['ci-1', 'ci-2'] });
+    projects.push(p);
+    return p;
+  };
+
+  it(`uber test: SIGINT and SIGTERM, ${RUNS} runs each at random moments`, async () => {
+    const p = project();
+    writeSuite(p, 3, 3, 400);
+    const rnd = prng(7);
+    const results = [];
+    for (let i = 0; i < RUNS * 2; i += 1) {
+      results.push(await interruptRun(p, ['test', '--profiles', 'ci-1,ci-2', '--jobs', '2'], i % 2 ? 'SIGTERM' : 'SIGINT', Math.floor(rnd() * 3000)));
+    }
+    const signalled = results.filter((r) => !r.finishedFirst);
+    const bad = signalled.filter((r) => r.code !== 130 || r.leftProcesses.length || r.leftLeases.length);
+    console.log(`      signals (uber test): ${signalled.length - bad.length}/${signalled.length} runs clean (exit 130), ${signalled.reduce((n, r) => n + r.leftProcesses.length, 0)} descendants after 6 s, ${signalled.reduce((n, r) => n + r.leftLeases.length, 0)} leases held`);
+    assert.deepEqual(bad.map((r) => ({ signal: r.signal, afterMs: r.afterMs, code: r.code, left: r.leftProcesses, leases: r.leftLeases, stderr: r.stderr.slice(-300) })), []);
+  });
+
+  it('uber deploy killed with SIGKILL: its deploys are gone within 10 s', async () => {
+    const p = project();
+    p.env.SLS_FIXTURE_SLEEP_MS = '60000';
+    const run = startUber(['deploy', '--branch', 'main'], { cwd: p.dir, env: p.env, timeoutMs: 180_000 });
+    assert.ok(await until(() => p.journal().filter((l) => l.event === 'start').length >= 2, 120_000), 'two deploys started');
+    process.kill(run.pid, 'SIGKILL');
+    await run.done;
+    const t0 = Date.now();
+    const left = await waitForNoTagged(p.tag, 10_000);
+    const gone = Date.now() - t0;
+    killTagged(p.tag);
+    console.log(`      SIGKILL (deploy): ${left.length} children alive 10 s later (all gone after ${(gone / 1000).toFixed(1)} s)`);
+    assert.deepEqual(left, []);
+  });
+
+  it('uber test killed with SIGKILL: mocha and its workers are gone within 10 s, and the next uber test leases every account', async () => {
+    const p = project();
+    writeSuite(p, 2, 1, 60_000);
+    const run = startUber(['test', '--profiles', 'ci-1,ci-2', '--jobs', '2'], { cwd: p.dir, env: p.env, timeoutMs: 180_000 });
+    assert.ok(await until(() => p.leases().length === 2, 120_000), `both accounts leased: ${run.stderr()}`);
+    process.kill(run.pid, 'SIGKILL');
+    await run.done;
+    const t0 = Date.now();
+    const left = await waitForNoTagged(p.tag, 10_000);
+    const gone = Date.now() - t0;
+    killTagged(p.tag);
+    const heldAfterKill = p.leases().length;
+
+    const log = writeSuite(p, 2, 2, 50);
+    rmSync(log, { force: true });
+    const next = await runUber(['test', '--profiles', 'ci-1,ci-2', '--jobs', '2', '--lease-timeout', '30'], { cwd: p.dir, env: p.env, timeoutMs: 180_000 });
+    const leased = existsSync(log) ? [...new Set(readFileSync(log, 'utf8').split('\n').filter(Boolean))].sort() : [];
+    console.log(`      SIGKILL (uber test): ${left.length} children alive 10 s later (${(gone / 1000).toFixed(1)} s), ${heldAfterKill} stale lock files, next run leased ${leased.join('+') || 'nothing'} (exit ${next.code})`);
+    assert.deepEqual(left.map((f) => f.cmd), []);
+    assert.equal(next.code, 0, next.stderr.slice(-600));
+    assert.deepEqual(leased, ['ci-1', 'ci-2']);
+    assert.deepEqual(taggedProcesses(p.tag), []);
+  });
+});
