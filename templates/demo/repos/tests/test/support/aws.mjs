@@ -1,6 +1,6 @@
 // The demo tests' view of AWS: table names for the deployed stage, and a DynamoDB client bound to the leased account.
-import { DescribeTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { client } from 'uber/client';
+import { DescribeTableCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { dynamodb } from 'uber/client';
 
 export const stage = process.env.DEMO_STAGE ?? 'demo';
 export const tables = {
@@ -10,9 +10,12 @@ export const tables = {
   ledger: `ledger-${stage}`,
 };
 
-/** A DynamoDB client for the account this test leased (its own region, keys and endpoint_url). */
+/**
+ * A DynamoDB client for the account this test leased: uber's helper reads that profile's region, keys and
+ * endpoint_url, and the client refuses to work once the test's lease has ended.
+ */
 export function db() {
-  return client(DynamoDBClient);
+  return dynamodb();
 }
 
 /** Who wrote an item: lets the e2e suite check every write landed in the account the test leased. */
