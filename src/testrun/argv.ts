@@ -31,7 +31,7 @@ export interface ArgvInput {
 export function mochaArgv(i: ArgvInput): string[] {
   const plugin = pluginPath();
   const needTsx = (TS.test(plugin) || i.files.some((f) => TS.test(f))) && !i.userRc.requires.some((r) => r === 'tsx' || r.includes('/tsx/'));
-  const tsx = fileURLToPath(import.meta.resolve('tsx'));
+  const tsx = require.resolve('tsx');
   return [
     mochaBin(),
     '--parallel',
