@@ -51,7 +51,7 @@ try {
   const names = Array.from({ length: N }, (_, i) => `svc-${String(i + 1).padStart(2, '0')}`);
   names.forEach((n, i) => makeRemote(fx, n, i % 2 === 0 ? [BRANCH] : []));
   const ctx: Ctx = { cwd: fx.project, env: fx.env, stdout: new PassThrough(), stderr: new PassThrough(), signal: new AbortController().signal, interactive: false, debug: false };
-  const times = { cloneUber: [] as number[], cloneLoop: [] as number[], updateUber: [] as number[], updateLoop: [] as number[] };
+  const times = { cloneUber: [] as number[], cloneLoop: [] as number[], updateUber: [] as number[], updateLoop: [] as number[], idleUber: [] as number[], idleLoop: [] as number[] };
   for (let round = 1; round <= ROUNDS; round++) {
     const project = path.join(fx.root, `round-${round}`);
     const loopWs = path.join(fx.root, `loop-${round}`);
@@ -65,13 +65,17 @@ try {
     if (uberFirst) times.updateUber.push(await uber(fx, project, ctx));
     times.updateLoop.push(loop(fx, loopWs, names));
     if (!uberFirst) times.updateUber.push(await uber(fx, project, ctx));
-    process.stderr.write(`round ${round}: clone uber ${times.cloneUber.at(-1)?.toFixed(0)} ms, loop ${times.cloneLoop.at(-1)?.toFixed(0)} ms; update uber ${times.updateUber.at(-1)?.toFixed(0)} ms, loop ${times.updateLoop.at(-1)?.toFixed(0)} ms\n`);
+    if (uberFirst) times.idleUber.push(await uber(fx, project, ctx));
+    times.idleLoop.push(loop(fx, loopWs, names));
+    if (!uberFirst) times.idleUber.push(await uber(fx, project, ctx));
+    process.stderr.write(`round ${round}: clone uber ${times.cloneUber.at(-1)?.toFixed(0)} ms, loop ${times.cloneLoop.at(-1)?.toFixed(0)} ms; update uber ${times.updateUber.at(-1)?.toFixed(0)} ms, loop ${times.updateLoop.at(-1)?.toFixed(0)} ms; nothing new uber ${times.idleUber.at(-1)?.toFixed(0)} ms, loop ${times.idleLoop.at(-1)?.toFixed(0)} ms\n`);
   }
   const line = (what: string, u: number[], l: number[]): string =>
     `${what}: uber sync ${median(u).toFixed(0)} ms, sequential git loop ${median(l).toFixed(0)} ms, ratio ${(median(l) / median(u)).toFixed(2)}x`;
   console.log(`sync bench: ${N} repos (file:// remotes, half with ${BRANCH}), ${ROUNDS} rounds, median, ${os.cpus().length} cores, concurrency 8`);
-  console.log(line('clone 30 missing repos', times.cloneUber, times.cloneLoop));
-  console.log(line('fetch + fast-forward 30 clones', times.updateUber, times.updateLoop));
+  console.log(line(`clone ${N} missing repos`, times.cloneUber, times.cloneLoop));
+  console.log(line(`fetch + fast-forward ${N} clones`, times.updateUber, times.updateLoop));
+  console.log(line(`re-sync ${N} clones, nothing new`, times.idleUber, times.idleLoop));
 } finally {
   fx.dispose();
 }

@@ -1,8 +1,10 @@
 // `node dist/bin.js sync` end to end on real file:// remotes: exit codes, --json, work never lost, names never reach a shell.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
+import { isAlive } from '../src/exec/alive.js';
 import type { SyncOutcome } from '../src/workspace/sync.js';
 import { makeFixture, makeRemote, snapshot, writeConfig, type Fixture } from '../test/workspace/fixture.js';
 import { makeScenario, resolveSkips, type Scenario } from '../test/workspace/scenario.js';
@@ -112,6 +114,35 @@ describe('e2e: uber sync', function () {
       assert.equal(fx.git(fx.dir('weird'), 'rev-parse', '--abbrev-ref', 'HEAD'), hostile, 'checked out under its exact name');
       assert.equal(fx.git(fx.dir('weird'), 'rev-parse', '--abbrev-ref', '@{upstream}'), `origin/${hostile}`);
       for (const dir of [fx.root, process.cwd()]) assert.equal(names(dir).filter((n) => n === 'PWNED' || n === 'hi').length, 0, `a file was created under ${dir}`);
+    });
+  });
+
+  describe('interrupted', () => {
+    let fx: Fixture;
+    before(() => {
+      fx = makeFixture();
+      makeRemote(fx, 'orders', ['feat-x']);
+    });
+    after(() => fx.dispose());
+
+    it('stops git children on SIGINT and exits 130', async () => {
+      // An ssh that never answers, standing in for a hung network.
+      const ssh = path.join(fx.root, 'slow-ssh');
+      const mark = path.join(fx.root, 'ssh.pid');
+      writeFileSync(ssh, `#!/bin/sh\necho $$ > '${mark}'\nexec sleep 60\n`);
+      chmodSync(ssh, 0o755);
+      writeFileSync(path.join(fx.project, 'uber.config.yaml'), ['repos:', `  - {name: orders, url: "${fx.url('orders')}"}`, '  - {name: slow, url: "ssh://git@example.invalid/slow.git"}'].join('\n'));
+      const child = spawn(process.execPath, [BIN, 'sync', '--branch', 'feat-x'], { cwd: fx.project, env: { ...fx.env, CI: '1', GIT_SSH_COMMAND: ssh }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let err = '';
+      child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      for (let i = 0; i < 400 && !existsSync(mark); i++) await sleep(25);
+      const pid = Number(readFileSync(mark, 'utf8'));
+      child.kill('SIGINT');
+      assert.equal(await exited, 130, err);
+      assert.match(err, /SIGINT received/);
+      for (let i = 0; i < 40 && isAlive(pid); i++) await sleep(50);
+      assert.equal(isAlive(pid), false, 'the hung ssh was stopped');
     });
   });
 });

@@ -5,7 +5,7 @@ import type { Ctx } from '../context.js';
 import { InterruptedError, UsageError } from '../errors.js';
 import { assertBranchName } from './branch.js';
 import { mapBounded } from './pool.js';
-import { workspaceRepos } from './repos.js';
+import { workspaceRepos, type WorkspaceRepo } from './repos.js';
 import { syncRepo } from './sync-repo.js';
 import type { SyncOutcome } from './types.js';
 
@@ -40,8 +40,14 @@ export function checkConcurrency(n: number | undefined): number {
   return n;
 }
 
-/** Validates everything first (branch, repo names, configured default branches), then syncs; nothing runs on bad input. */
-export async function syncRepos(opts: SyncOptions): Promise<SyncOutcome[]> {
+/** A checked sync: the repos to visit and how many at once. */
+export interface SyncPlan {
+  readonly repos: readonly WorkspaceRepo[];
+  readonly limit: number;
+}
+
+/** Checks everything before anything runs (concurrency, branch, repo names, configured default branches); UsageError otherwise. */
+export async function planSync(opts: SyncOptions): Promise<SyncPlan> {
   const { loaded, branch, ctx } = opts;
   const limit = checkConcurrency(opts.concurrency);
   await assertBranchName(branch, ctx);
@@ -56,10 +62,16 @@ export async function syncRepos(opts: SyncOptions): Promise<SyncOutcome[]> {
     }
   }
   if (ctx.signal.aborted) throw new InterruptedError();
+  return { repos, limit };
+}
+
+/** Runs a checked plan: at most `limit` repos at once; waits for the ones in flight after an abort, then throws InterruptedError. */
+export async function runSyncPlan(plan: SyncPlan, opts: SyncOptions): Promise<SyncOutcome[]> {
+  const { loaded, branch, ctx } = opts;
   mkdirSync(loaded.workspaceDir, { recursive: true });
   const emit = opts.onEvent ?? (() => undefined);
-  for (const repo of repos) emit({ repo: repo.name, step: 'queued' });
-  const results = await mapBounded(repos, limit, ctx.signal, async (repo) => {
+  for (const repo of plan.repos) emit({ repo: repo.name, step: 'queued' });
+  const results = await mapBounded(plan.repos, plan.limit, ctx.signal, async (repo) => {
     let outcome: SyncOutcome;
     try {
       outcome = await syncRepo(repo, branch, ctx, (step) => emit({ repo: repo.name, step }));
@@ -71,4 +83,9 @@ export async function syncRepos(opts: SyncOptions): Promise<SyncOutcome[]> {
   });
   if (ctx.signal.aborted) throw ctx.signal.reason instanceof InterruptedError ? ctx.signal.reason : new InterruptedError();
   return results.filter((o): o is SyncOutcome => o !== undefined);
+}
+
+/** Validates everything first (branch, repo names, configured default branches), then syncs; nothing runs on bad input. */
+export async function syncRepos(opts: SyncOptions): Promise<SyncOutcome[]> {
+  return runSyncPlan(await planSync(opts), opts);
 }

@@ -1,9 +1,7 @@
 // Shows a sync while it runs: a listr2 tree on a terminal, one plain line per repo elsewhere; then the summary table (stderr).
 import { DefaultRenderer, Listr, ListrLogger, ProcessOutput } from 'listr2';
 import { say } from '../context.js';
-import { assertBranchName } from './branch.js';
-import { workspaceRepos } from './repos.js';
-import { checkConcurrency, syncRepos, type SyncEvent, type SyncOptions } from './sync.js';
+import { planSync, runSyncPlan, syncRepos, type SyncEvent, type SyncOptions } from './sync.js';
 import { outcomeLine, statusText, summaryTable } from './table.js';
 import type { SyncOutcome } from './types.js';
 
@@ -27,9 +25,8 @@ function pending(): Pending {
 /** Runs syncRepos under a listr2 tree; validation errors surface before the tree is drawn. */
 async function withTree(opts: SyncOptions): Promise<SyncOutcome[]> {
   const { ctx } = opts;
-  checkConcurrency(opts.concurrency);
-  await assertBranchName(opts.branch, ctx);
-  const names = workspaceRepos(opts.loaded, opts.only).map((r) => r.name);
+  const plan = await planSync(opts);
+  const names = plan.repos.map((r) => r.name);
   const rows = new Map(names.map((n) => [n, pending()]));
   const stderr = ctx.stderr as NodeJS.WriteStream;
   const tree = new Listr(
@@ -65,7 +62,7 @@ async function withTree(opts: SyncOptions): Promise<SyncOutcome[]> {
   };
   const shown = tree.run();
   try {
-    return await syncRepos({ ...opts, onEvent });
+    return await runSyncPlan(plan, { ...opts, onEvent });
   } finally {
     for (const row of rows.values()) row.done(undefined); // no-op for rows already done
     await shown.catch(() => undefined);
