@@ -14,6 +14,7 @@ import type { PairOutcome } from './events.js';
 import { resolveConcurrency, resolveProfiles, resolveRetries } from './options.js';
 import { findServices, planPairs, type Service } from './plan.js';
 import { buildState, type RepoInfo } from './record.js';
+import { assertCommandFound } from './preflight.js';
 import { printReport } from './report.js';
 import { runDeploys } from './runner.js';
 import { syncStep } from './sync-step.js';
@@ -74,6 +75,7 @@ export async function deploy(ctx: Ctx, flags: DeployFlags): Promise<DeployResult
   if (services.length === 0) {
     throw new UsageError('ERR_UBER_NO_SERVICES', `No repo in ${loaded.file} lists services to deploy; add "services" globs to a repo.`);
   }
+  if (!words[0]!.includes('{')) assertCommandFound(words[0]!, services, ctx.env);
   const pairs = planPairs(services, profiles, words, { stage: config.deploy.stage, branch: flags.branch });
 
   // 4. run

@@ -24,6 +24,7 @@ export interface Rule {
 export const RULES: readonly Rule[] = [
   { id: 'no-changes', class: 'no-op', output: /No changes to deploy|Service files not changed\. Skipping deployment/i },
   { id: 'success', class: 'ok', exitCode: 0 },
+  { id: 'command-not-found', class: 'permanent', exitCode: 127 },
   { id: 'killed', class: 'transient', signal: 'SIGKILL', lowerConcurrency: true },
   { id: 'killed', class: 'transient', exitCode: 137, lowerConcurrency: true },
   { id: 'out-of-memory', class: 'transient', output: /JavaScript heap out of memory|Reached heap limit|ENOMEM/, lowerConcurrency: true },

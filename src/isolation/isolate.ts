@@ -35,7 +35,7 @@ export interface Isolation extends AsyncDisposable {
 }
 
 /** node_modules/.bin folders from the service folder up to the copy's root, nearest first (like npx). */
-function binDirs(workDir: string, cwd: string): string[] {
+export function binDirs(workDir: string, cwd: string): string[] {
   const out: string[] = [];
   for (let dir = cwd; ; dir = path.dirname(dir)) {
     const bin = path.join(dir, 'node_modules', '.bin');

@@ -228,6 +228,12 @@ describe('deploy (fixture sls)', function () {
     } finally {
       q.cleanup();
     }
+    const m = makeProject({ repos: ['orders'], services: ['a'], deploy: { command: 'no-such-deploy-tool deploy' } });
+    try {
+      await assert.rejects(deploy(makeCtx(m), flags()), /deploy\.command runs "no-such-deploy-tool", which is neither in node_modules\/\.bin of orders\/services\/a nor on PATH/);
+    } finally {
+      m.cleanup();
+    }
     const r = makeProject({ repos: ['orders'], services: [] });
     try {
       await assert.rejects(deploy(makeCtx(r), flags()), /services\[0\] "services\/\*\/serverless\.yml" matches nothing/);

@@ -28,6 +28,7 @@ describe('failure/classify', () => {
     ['rollback failed', exit(1, 'is in UPDATE_ROLLBACK_FAILED state and can not be updated'), 'permanent', 'rollback-failed'],
     ['deploy bucket', exit(1, 'Could not locate deployment bucket: "x"'), 'permanent', 'deploy-bucket'],
     ['unknown', exit(2, 'something odd'), 'permanent', 'unknown-failure'],
+    ['command not found', exit(127, 'uber: cannot start sls: ENOENT'), 'permanent', 'command-not-found'],
     ['timeout', { reason: 'timeout', output: 'Rate exceeded', durationMs: 1 }, 'permanent', 'timeout'],
     ['cancelled', { reason: 'cancelled', signal: 'SIGKILL', output: '', durationMs: 1 }, 'cancelled', 'cancelled'],
     ['not started', { reason: 'spawn-error', output: '', durationMs: 1, errorMessage: 'ENOENT' }, 'permanent', 'command-not-started'],
