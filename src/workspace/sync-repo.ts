@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Ctx } from '../context.js';
 import { git, gitOk, GitError } from './git.js';
 import { folderKind, gitDirOf, inspectClone, type LocalState } from './inspect.js';
+import { ignoredInTheWay, inTheWayReason } from './ignored.js';
 import { lsRemote, type RemoteHeads } from './remote.js';
 import type { WorkspaceRepo } from './repos.js';
 import type { SyncOutcome } from './types.js';
@@ -109,21 +110,24 @@ async function update(repo: WorkspaceRepo, branch: string, ctx: GitCtx, step: (s
     const r = await relation('HEAD', trackingRef, repo.dir, ctx);
     if (r.behind === 0) return done(state.commit, false); // up to date or ahead
     if (r.ahead > 0) return { ...here, status: 'skipped', reason: diverged(target.name, r) };
+    const inTheWay = await ignoredInTheWay(repo.dir, 'HEAD', trackingRef, ctx);
+    if (inTheWay.length > 0) return { ...here, status: 'skipped', reason: inTheWayReason(inTheWay, target.name) };
     step('fast-forward');
     await gitOk(['merge', '--quiet', '--ff-only', '--no-edit', trackingRef], repo.dir, ctx);
     return done(await branchCommit(repo.dir, target.name, ctx), true);
   }
 
   const local = (await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `refs/heads/${target.name}^{commit}`], repo.dir, ctx)).out || null;
+  let forward: string | null = null; // the commit to move an existing, behind local branch to
   if (local) {
     const r = await relation(local, trackingRef, repo.dir, ctx);
     if (r.ahead > 0 && r.behind > 0) return { ...here, status: 'skipped', reason: diverged(target.name, r) };
-    if (r.behind > 0) {
-      // Not checked out: move the branch forward only if it still points where we read it.
-      const tracking = await gitOk(['rev-parse', '--verify', '--end-of-options', `${trackingRef}^{commit}`], repo.dir, ctx);
-      await gitOk(['update-ref', '-m', 'uber sync: fast-forward', `refs/heads/${target.name}`, tracking, local], repo.dir, ctx);
-    }
+    if (r.behind > 0) forward = await gitOk(['rev-parse', '--verify', '--end-of-options', `${trackingRef}^{commit}`], repo.dir, ctx);
   }
+  const inTheWay = await ignoredInTheWay(repo.dir, 'HEAD', forward ?? local ?? trackingRef, ctx);
+  if (inTheWay.length > 0) return { ...here, status: 'skipped', reason: inTheWayReason(inTheWay, target.name) };
+  // Not checked out: move the branch forward only if it still points where we read it.
+  if (local && forward) await gitOk(['update-ref', '-m', 'uber sync: fast-forward', `refs/heads/${target.name}`, forward, local], repo.dir, ctx);
   step('switch');
   if (!local) await ensureTracked(target.name, repo.dir, ctx);
   const args = local

@@ -12,7 +12,7 @@ describe('workspace/sync-repo paths', () => {
   const repo = (name: string, branch?: string): WorkspaceRepo => ({ name, url: fx.url(name), dir: fx.dir(name), branch, config: { name, url: fx.url(name), services: [] } });
   before(() => {
     fx = makeFixture();
-    for (const n of ['ahead', 'behind', 'single', 'odd', 'nodefault']) makeRemote(fx, n, ['feat-x']);
+    for (const n of ['ahead', 'behind', 'single', 'odd', 'nodefault', 'dotenv']) makeRemote(fx, n, ['feat-x']);
     mkdirSync(fx.workspace, { recursive: true });
   });
   after(() => fx.dispose());
@@ -46,6 +46,27 @@ describe('workspace/sync-repo paths', () => {
     const o = await syncRepo(repo('single'), 'feat-x', ctx());
     assert.deepEqual([o.status, o.branch, o.fallback], ['updated', 'feat-x', false]);
     assert.equal(fx.git(dir, 'rev-parse', '--abbrev-ref', '@{upstream}'), 'origin/feat-x');
+  });
+
+  it('will not let a checkout overwrite an ignored local file (a .env the new branch tracks)', async () => {
+    const work = path.join(fx.root, 'dotenv-work');
+    fx.git(fx.root, 'clone', '-q', fx.url('dotenv'), work);
+    writeFileSync(path.join(work, '.gitignore'), '.env\n');
+    fx.git(work, 'add', '.gitignore');
+    fx.git(work, 'commit', '-q', '-m', 'ignore .env');
+    fx.git(work, 'checkout', '-q', '-B', 'feat-x');
+    writeFileSync(path.join(work, '.env'), 'TRACKED=1\n');
+    fx.git(work, 'add', '-f', '.env');
+    fx.git(work, 'commit', '-q', '-m', 'track .env');
+    fx.git(work, 'push', '-q', '-f', 'origin', 'main', 'feat-x');
+    const dir = fx.dir('dotenv');
+    fx.git(fx.root, 'clone', '-q', fx.url('dotenv'), dir);
+    writeFileSync(path.join(dir, '.env'), 'MY_SECRET=local\n');
+    const before = snapshot(fx, dir);
+    const o = await syncRepo(repo('dotenv'), 'feat-x', ctx());
+    assert.equal(o.status, 'skipped');
+    assert.equal(o.reason, 'checking out "feat-x" would overwrite ignored local file .env; move it away first');
+    assert.equal(snapshot(fx, dir), before);
   });
 
   it('leaves a folder that is not a clone alone', async () => {
