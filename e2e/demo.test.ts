@@ -1,11 +1,28 @@
 // `npm run demo` as a test: every service in every account, every test passed, no account shared, writes where leased.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DEMO_TABLES } from '../scripts/demo-workspace.mjs';
 import { isAlive } from '../src/sandbox/process.js';
 import { accountClients, baseEnv, overlappingLeases, readAuditLines, readTestRun, ROOT, runNode, tablesIn, uber, writesIn, type Ran } from './support/demo-flow.js';
+
+/** Processes tied to a folder (Linux /proc): named in their command line or environment, or working in it. */
+function processesUsing(dir: string): string[] {
+  if (!existsSync('/proc')) return [];
+  const out: string[] = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d) && Number(d) !== process.pid)) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+      const environ = readFileSync(`/proc/${pid}/environ`, 'utf8');
+      if (cmd.includes(dir) || environ.includes(dir) || readlinkSync(`/proc/${pid}/cwd`).startsWith(dir)) out.push(`${pid}: ${cmd}`);
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return out;
+}
 
 describe('e2e: the demo (scripts/demo.mjs)', function () {
   this.timeout(180_000);
@@ -73,6 +90,28 @@ describe('e2e: the demo (scripts/demo.mjs)', function () {
           else assert.equal(n, 0, `${t.fullTitle} wrote ${n} item(s) into ${profile}, which it did not lease`);
         }
       }
+    });
+  });
+
+  // after the checks above: this run wipes the folder they read
+  describe('a second run, interrupted', () => {
+    it('runs again in the same folder, and a SIGTERM mid-deploy exits 130 with nothing left running', async () => {
+      const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'demo.mjs')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let sent = false;
+      child.stdout.on('data', (b: Buffer) => {
+        out += b.toString();
+        if (!sent && out.includes('▶ 3/5')) {
+          sent = true;
+          setTimeout(() => child.kill('SIGTERM'), 300); // while the deploys run
+        }
+      });
+      child.stderr.resume();
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      assert.ok(sent, `the demo reached the deploy step: ${out}`);
+      assert.equal(code, 130, out);
+      assert.match(out, /the sandbox is stopped/);
+      assert.deepEqual(processesUsing(work), [], 'no sandbox, uber or deploy process is left');
     });
   });
 });
