@@ -1,6 +1,50 @@
-// `uber doctor`: placeholder registration until the command lands (prints its help, runs nothing).
+// `uber doctor`: every profile resolves (credentials, region) and no two profiles are one account; exit 1 when not.
+import { readProfiles, requireProfiles } from '../aws/profiles.js';
+import { loadConfig } from '../config/load.js';
+import type { Ctx } from '../context.js';
+import { checkProfile, duplicateAccounts } from '../doctor/identity.js';
+import { EXIT, UsageError } from '../errors.js';
 import type { Register } from './program.js';
 
-export const registerDoctor: Register = (program) => {
-  program.command('doctor').description('(not available yet)');
+function defaultProfiles(ctx: Ctx, explicitConfig: string | undefined): string[] {
+  if (ctx.env.UBER_PROFILES) return ctx.env.UBER_PROFILES.split(',').map((s) => s.trim()).filter(Boolean);
+  try {
+    return loadConfig(ctx.cwd, explicitConfig).config.profiles ?? ['default'];
+  } catch (e) {
+    if (!explicitConfig && e instanceof UsageError && e.code === 'ERR_UBER_CONFIG_MISSING') return ['default'];
+    throw e;
+  }
+}
+
+export const registerDoctor: Register = (program, ctx, result) => {
+  program
+    .command('doctor')
+    .description('check that profiles exist, resolve (credentials, region) and map to distinct accounts')
+    .option('--profiles <list>', 'comma-separated profiles (default: UBER_PROFILES, else config profiles, else "default")')
+    .option('--json', 'print the checks as JSON on stdout')
+    .option('--timeout <seconds>', 'how long to wait for credentials and STS per profile', '4')
+    .action(async (_opts: unknown, cmd: import('commander').Command) => {
+      const opts = cmd.optsWithGlobals<{ profiles?: string; json?: boolean; timeout: string; config?: string }>();
+      const names = opts.profiles !== undefined ? opts.profiles.split(',').map((s) => s.trim()).filter(Boolean) : defaultProfiles(ctx, opts.config);
+      const timeoutS = Number(opts.timeout);
+      if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw new UsageError('ERR_UBER_USAGE', `--timeout "${opts.timeout}" is not a positive number of seconds; pass e.g. --timeout 4.`);
+      const all = readProfiles(ctx.env);
+      const missing = names.filter((n) => !all.has(n));
+      // unknown names (or an empty list) are usage errors; anything else wrong with a profile is a finding below
+      if (missing.length > 0 || names.length === 0) requireProfiles(missing, ctx.env);
+      const checks = await Promise.all([...new Set(names)].map((n) => checkProfile(all.get(n)!, ctx.env, timeoutS * 1000)));
+      const dups = duplicateAccounts(checks);
+      if (opts.json) {
+        ctx.stdout.write(`${JSON.stringify({ ok: dups.length === 0 && checks.every((c) => c.problems.length === 0), profiles: checks.map(({ identity: _i, ...c }) => c), duplicates: dups }, null, 2)}\n`);
+      } else {
+        for (const c of checks) {
+          const status = c.problems.length > 0 ? 'FAIL' : dups.some((g) => g.includes(c.profile)) ? 'DUP ' : 'ok  ';
+          ctx.stdout.write(`${status} ${c.profile}  region ${c.region ?? '(none)'}  ${c.shown ?? ''}${c.problems.length ? `  — ${c.problems.join('; ')}` : ''}\n`);
+        }
+      }
+      for (const g of dups) ctx.stderr.write(`uber: profiles ${g.join(', ')} are the same account; tests leasing them would share it: give each profile its own account.\n`);
+      const bad = checks.filter((c) => c.problems.length > 0);
+      if (bad.length > 0) ctx.stderr.write(`uber: ${bad.length} profile${bad.length > 1 ? 's' : ''} cannot be used: ${bad.map((c) => c.profile).join(', ')}.\n`);
+      result.code = dups.length > 0 || bad.length > 0 ? EXIT.failed : EXIT.ok;
+    });
 };
