@@ -1,0 +1,65 @@
+// Planning `uber test`: profile sources, longest-first order from timings, shards, the user's .mocharc, mocha's argv.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import type { Ctx } from '../../src/context.js';
+import { mochaArgv } from '../../src/testrun/argv.js';
+import { planTestRun, type TestOptions } from '../../src/testrun/plan.js';
+import { writeTimings } from '../../src/timings/timings.js';
+
+describe('testrun/plan', () => {
+  let dir: string;
+  let ctx: Ctx;
+  const opts = (o: Partial<TestOptions> = {}): TestOptions => ({ specs: [], extra: [], ...o });
+
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'uber-plan-'));
+    mkdirSync(path.join(dir, 'test'));
+    for (const f of ['a', 'b', 'c', 'd']) writeFileSync(path.join(dir, 'test', `${f}.spec.mjs`), '');
+    writeFileSync(path.join(dir, 'aws'), ['x', 'y', 'z', 'w'].map((p) => `[profile ${p}]\nregion = us-east-1\n`).join('\n'));
+    writeFileSync(path.join(dir, 'uber.config.yaml'), 'profiles: [x, y, z]\ntest:\n  spec: ["test/*.spec.mjs"]\n');
+    ctx = { cwd: dir, env: { HOME: dir, AWS_CONFIG_FILE: path.join(dir, 'aws'), AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'none') }, stdout: new PassThrough(), stderr: new PassThrough(), signal: new AbortController().signal, interactive: false, debug: false };
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('uses config profiles, jobs = pool size, and queues files longest-first by timing history', async () => {
+    writeTimings(path.join(dir, '.uber', 'timings.json'), { version: 1, updatedAt: '', files: { 'test/a.spec.mjs': { ms: 10, tests: {} }, 'test/c.spec.mjs': { ms: 900, tests: {} }, 'test/d.spec.mjs': { ms: 300, tests: {} } } });
+    const plan = await planTestRun(opts(), ctx);
+    assert.deepEqual(plan.profiles, ['x', 'y', 'z']);
+    assert.equal(plan.jobs, 3);
+    // b has no history: it counts as the median (300 ms) and ties with d, broken by path
+    assert.deepEqual(plan.files, ['test/c.spec.mjs', 'test/b.spec.mjs', 'test/d.spec.mjs', 'test/a.spec.mjs']);
+  });
+
+  it('prefers --profiles, then UBER_PROFILES, then the healthy profiles of the last deploy', async () => {
+    assert.deepEqual((await planTestRun(opts({ profiles: 'w,x' }), ctx)).profiles, ['w', 'x']);
+    assert.deepEqual((await planTestRun(opts(), { ...ctx, env: { ...ctx.env, UBER_PROFILES: 'z' } })).profiles, ['z']);
+    mkdirSync(path.join(dir, '.uber'), { recursive: true });
+    writeFileSync(path.join(dir, '.uber', 'state.json'), JSON.stringify({ version: 1, branch: 'b', finishedAt: '', interrupted: false, repos: {}, profiles: { y: { healthy: true, failed: [] }, z: { healthy: false, failed: ['s'] } }, deploys: [] }));
+    assert.deepEqual((await planTestRun(opts(), ctx)).profiles, ['y']);
+  });
+
+  it('takes a disjoint share of profiles and files for --shard (and from CircleCI variables)', async () => {
+    const one = await planTestRun(opts({ profiles: 'w,x,y,z', shard: '1/2' }), ctx);
+    const two = await planTestRun(opts({ profiles: 'w,x,y,z' }), { ...ctx, env: { ...ctx.env, CIRCLE_NODE_INDEX: '1', CIRCLE_NODE_TOTAL: '2' } });
+    assert.deepEqual(two.shard, { index: 2, total: 2 });
+    assert.deepEqual([...one.profiles, ...two.profiles].sort(), ['w', 'x', 'y', 'z']);
+    assert.deepEqual([...one.files, ...two.files].sort(), ['test/a.spec.mjs', 'test/b.spec.mjs', 'test/c.spec.mjs', 'test/d.spec.mjs']);
+    assert.equal(one.jobs, 2);
+  });
+
+  it('hands mocha the user rc without its "spec" so only uber’s ordered list runs; tsx only when needed', async () => {
+    writeFileSync(path.join(dir, '.mocharc.json'), JSON.stringify({ spec: ['test/a.spec.mjs'], timeout: 1234 }));
+    const plan = await planTestRun(opts({ specs: ['test/b.spec.mjs'], reporter: 'dot', extra: ['--grep', 'x'] }), ctx);
+    const runDir = path.join(dir, 'run');
+    const argv = mochaArgv({ files: plan.files, jobs: 2, reporter: plan.reporter, extra: plan.extra, userRc: plan.userRc, runDir, color: false });
+    assert.deepEqual(argv.slice(1, 4), ['--parallel', '--jobs', '2']);
+    assert.equal(argv[argv.indexOf('--config') + 1], path.join(runDir, 'mocharc.json'));
+    assert.deepEqual(argv.slice(-3), ['--grep', 'x', 'test/b.spec.mjs']);
+    assert.ok(argv.includes('--reporter') && argv.includes('dot'));
+    // this test runs from src/ (plugin.ts), so tsx is required; from dist/ with .mjs specs it is not
+    assert.equal(argv.filter((a) => a.includes('tsx')).length, 1);
+  });
+});
