@@ -41,6 +41,7 @@ describe('e2e: uber sandbox', function () {
     const shown = execFileSync('sh', ['-c', `eval "$0"; printf '%s\\n' "$AWS_CONFIG_FILE"`, r.out], { encoding: 'utf8' });
     assert.equal(shown.trim(), `${dir}/aws/config`);
     assert.ok(existsSync(`${dir}/aws/credentials`));
+    assert.equal(existsSync(path.join(root, '.aws')), false, 'the user\'s own ~/.aws is never written');
   });
 
   it('status --json tells what runs where; a second up reuses the same server', async () => {
