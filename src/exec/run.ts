@@ -1,7 +1,7 @@
 // The one place that spawns processes: own process group, abort → SIGTERM → SIGKILL, timeout, why-it-ended.
 import { execa } from 'execa';
 import type { Writable } from 'node:stream';
-import { watched } from './watchdog.js';
+import { groupGuard } from './watchdog.js';
 
 export interface RunOptions {
   readonly cwd: string;
@@ -14,7 +14,7 @@ export interface RunOptions {
   /** Receives stdout and stderr interleaved, as they come. */
   readonly output?: Writable | undefined;
   readonly onSpawn?: ((pid: number) => void) | undefined;
-  /** Run under the watchdog so the process group dies when uber is killed (default true). */
+  /** Register the process group with the sentinel so it dies when uber is killed (default true). */
   readonly watchParent?: boolean | undefined;
 }
 
@@ -48,14 +48,15 @@ function killGroup(pid: number, sig: NodeJS.Signals): void {
 
 /** Runs argv[0] with argv[1..] (never a shell) in its own process group and reports how it ended. */
 export async function run(argv: readonly string[], opts: RunOptions): Promise<RunResult> {
-  if (argv.length === 0) throw new Error('run() needs a command');
-  const [file, ...args] = (opts.watchParent ?? true) ? watched(argv) : argv;
+  const [file, ...args] = argv;
+  if (!file) throw new Error('run() needs a command');
   const started = performance.now();
   let first: EndReason | undefined;
   let chunks = '';
-  const child = execa(file!, args, {
+  const guard = (opts.watchParent ?? true) ? groupGuard() : undefined;
+  const child = execa(file, args, {
     cwd: opts.cwd,
-    env: opts.env,
+    env: guard ? { ...opts.env, ...guard.env } : opts.env,
     extendEnv: false,
     detached: true,
     stdin: 'ignore',
@@ -72,6 +73,7 @@ export async function run(argv: readonly string[], opts: RunOptions): Promise<Ru
     killGroup(child.pid, 'SIGTERM');
     killTimer ??= setTimeout(() => killGroup(child.pid!, 'SIGKILL'), grace);
   };
+  const unguard = child.pid !== undefined ? guard?.register(child.pid) : undefined;
   if (child.pid !== undefined) opts.onSpawn?.(child.pid);
   const onAbort = (): void => stop('cancelled');
   if (opts.signal?.aborted) onAbort();
@@ -85,6 +87,7 @@ export async function run(argv: readonly string[], opts: RunOptions): Promise<Ru
   });
   const res = await child;
   if (child.pid !== undefined) killGroup(child.pid, 'SIGKILL'); // grandchildren never outlive their deploy
+  unguard?.();
   clearTimeout(timer);
   clearTimeout(killTimer);
   opts.signal?.removeEventListener('abort', onAbort);

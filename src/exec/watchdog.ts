@@ -1,31 +1,91 @@
-// A tiny supervisor between uber and each child: it dies with its process group when uber itself is gone.
+// One sentinel per uber process: when uber dies (even by SIGKILL) it kills every child process group uber started.
 //
-// run() starts `node -e WATCHDOG <uberPid> cmd ...args` as a process-group leader. The watchdog spawns the
-// command in the same group, forwards SIGTERM/SIGINT/SIGHUP, mirrors the child's exit code or signal, and
-// polls its parent: when uber was killed (even with SIGKILL) the parent changes, and the watchdog terminates
-// the whole group (SIGTERM, then SIGKILL after a grace period). Plain JS so it runs without a build step.
-export const WATCHDOG_SOURCE = String.raw`
-const { spawn } = require('node:child_process');
-const [parent, cmd, ...args] = process.argv.slice(1);
-const grace = Number(process.env.UBER_WATCHDOG_GRACE_MS || 3000);
-const child = spawn(cmd, args, { stdio: 'inherit' });
-child.on('error', (e) => { process.stderr.write('uber: cannot start ' + cmd + ': ' + (e.code || e.message) + '\n'); process.exit(127); });
-for (const s of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(s, () => { try { child.kill(s); } catch {} });
-let orphaned = false;
-const poll = setInterval(() => {
-  if (orphaned || process.ppid === Number(parent)) return;
-  orphaned = true;
-  try { process.kill(-process.pid, 'SIGTERM'); } catch {}
-  setTimeout(() => { try { process.kill(-process.pid, 'SIGKILL'); } catch {} }, grace).unref();
-}, 250);
-child.on('exit', (code, sig) => {
-  clearInterval(poll);
-  if (sig) { process.removeAllListeners(sig); process.kill(process.pid, sig); setTimeout(() => process.exit(128), 200); }
-  else process.exit(code ?? 0);
+// The sentinel is a small detached node process started before uber's first child. Every child uber starts
+// carries UBER_SENTINEL=<id> in its environment (inherited by its own children), and uber appends "+<pgid>" to a
+// registry file when a child group starts and "-<pgid>" when it ends. The sentinel holds the read end of a pipe
+// from uber; when uber exits for any reason the pipe closes, and the sentinel sends SIGTERM to every registered
+// group and to every process whose environment carries its id (so a child spawned a moment before uber died is
+// caught too), SIGKILL after a grace period, removes the registry and exits. One process start per uber run,
+// not one per child. Plain JS so it runs without a build step.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export const SENTINEL_SOURCE = String.raw`
+const fs = require('node:fs');
+const [registry, graceText, id] = process.argv.slice(1);
+const marker = Buffer.from('UBER_SENTINEL=' + id + '\0');
+function marked() {
+  const out = [];
+  let pids = [];
+  try { pids = fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)); } catch { return out; }
+  for (const p of pids) {
+    try { if (fs.readFileSync('/proc/' + p + '/environ').includes(marker)) out.push(Number(p)); } catch {}
+  }
+  return out;
+}
+const grace = Number(graceText || 3000);
+for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(s, () => {});
+process.stdin.resume();
+process.stdin.on('close', () => {
+  const groups = new Set();
+  let text = '';
+  try { text = fs.readFileSync(registry, 'utf8'); } catch {}
+  for (const line of text.split('\n')) {
+    const pgid = Number(line.slice(1));
+    if (!Number.isInteger(pgid) || pgid <= 1) continue; // never "-1" (everything) or init
+    if (line[0] === '+') groups.add(pgid); else groups.delete(pgid);
+  }
+  const killAll = (sig) => {
+    for (const g of groups) { try { process.kill(-g, sig); } catch {} }
+    for (const p of marked()) { try { process.kill(-p, sig); } catch {} try { process.kill(p, sig); } catch {} }
+  };
+  const done = () => { try { fs.rmSync(require('node:path').dirname(registry), { recursive: true, force: true }); } catch {} process.exit(0); };
+  if (groups.size === 0 && marked().length === 0) done();
+  killAll('SIGTERM');
+  setTimeout(() => { killAll('SIGKILL'); done(); }, grace);
 });
 `;
 
-/** argv that runs `argv` under the watchdog, supervised by this process. */
-export function watched(argv: readonly string[]): string[] {
-  return [process.execPath, '-e', WATCHDOG_SOURCE, String(process.pid), ...argv];
+interface Sentinel {
+  readonly child: ChildProcess;
+  readonly registry: string;
+  readonly id: string;
+}
+
+let sentinel: Sentinel | undefined;
+
+function start(): Sentinel {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'uber-sentinel-'));
+  const registry = path.join(dir, 'groups');
+  const id = path.basename(dir);
+  appendFileSync(registry, '');
+  const child = spawn(process.execPath, ['-e', SENTINEL_SOURCE, registry, process.env.UBER_WATCHDOG_GRACE_MS ?? '3000', id], {
+    detached: true,
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
+  child.on('error', () => undefined);
+  child.unref();
+  (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  child.stdin?.on('error', () => undefined);
+  return { child, registry, id };
+}
+
+/**
+ * Starts the sentinel (once per uber process) and returns the call that registers a process group with it.
+ * Call it before spawning the child, so that uber dying right after the spawn still leaves a sentinel behind.
+ */
+export function groupGuard(): { readonly env: Record<string, string>; readonly register: (pgid: number) => () => void } {
+  sentinel ??= start();
+  const { registry, id } = sentinel;
+  return {
+    /** Put into the child's environment so the sentinel can find it and its descendants. */
+    env: { UBER_SENTINEL: id },
+    register: (pgid) => {
+      if (!Number.isInteger(pgid) || pgid <= 1) throw new Error(`groupGuard: ${pgid} is not a process group`);
+      appendFileSync(registry, `+${pgid}\n`);
+      return () => appendFileSync(registry, `-${pgid}\n`);
+    },
+  };
 }
