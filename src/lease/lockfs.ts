@@ -7,6 +7,17 @@ export const OWNER_FILE = 'owner.json';
 
 type Cb = (err?: NodeJS.ErrnoException | null) => void;
 
+/** A synchronous fs call with a callback on the next tick: no thread-pool hop on the lease hot path. */
+function soon<T>(fn: () => T, cb: (err: NodeJS.ErrnoException | null, v?: T) => void): void {
+  let v: T;
+  try {
+    v = fn();
+  } catch (e) {
+    return process.nextTick(cb, e as NodeJS.ErrnoException);
+  }
+  process.nextTick(cb, null, v);
+}
+
 /**
  * proper-lockfile calls `fs.mkdir(lockPath)` to take a lock and `fs.rmdir(lockPath)` to drop it. This fs makes the
  * lock dir appear atomically *with* its owner record (mkdir a temp dir, write owner.json, rename into place: a rename
@@ -18,8 +29,8 @@ export class LockFs {
   /** lockPath → leaseId this process holds there. */
   readonly held = new Map<string, string>();
 
-  readonly stat = fs.stat;
-  readonly utimes = fs.utimes;
+  readonly stat = (p: string, cb: (err: NodeJS.ErrnoException | null, s?: fs.Stats) => void): void => soon(() => fs.statSync(p), cb);
+  readonly utimes = (p: string, a: Date, m: Date, cb: Cb): void => soon(() => fs.utimesSync(p, a, m), cb);
   readonly realpath = fs.realpath;
 
   mkdir = (lockPath: string, cb: Cb): void => {
@@ -33,12 +44,15 @@ export class LockFs {
       fs.rmSync(tmp, { recursive: true, force: true });
       return cb(e as NodeJS.ErrnoException);
     }
-    fs.rename(tmp, lockPath, (err) => {
-      if (!err) return cb(null);
-      fs.rmSync(tmp, { recursive: true, force: true });
-      const taken = err.code === 'ENOTEMPTY' || err.code === 'EEXIST' || err.code === 'EISDIR';
-      cb(taken ? Object.assign(new Error('Lock file is already being held'), { code: 'EEXIST' }) : err);
-    });
+    soon(
+      () => fs.renameSync(tmp, lockPath),
+      (err) => {
+        if (!err) return cb(null);
+        fs.rmSync(tmp, { recursive: true, force: true });
+        const taken = err.code === 'ENOTEMPTY' || err.code === 'EEXIST' || err.code === 'EISDIR';
+        cb(taken ? Object.assign(new Error('Lock file is already being held'), { code: 'EEXIST' }) : err);
+      },
+    );
   };
 
   /** Called before a lock is freed by proper-lockfile's exit handler (process.exit while a lease is held). */

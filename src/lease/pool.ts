@@ -1,5 +1,6 @@
 // A pool of profiles over one lease store: take any free one now, or wait in line (fs.watch + a short poll).
 import { watch, type FSWatcher } from 'node:fs';
+import path from 'node:path';
 import { now } from './clock.js';
 import type { Lease } from './lease.js';
 import { Queue } from './queue.js';
@@ -55,6 +56,7 @@ export class LeasePool {
         const t = Date.now();
         for (const p of [...freeSince.keys()]) if (!free.includes(p)) freeSince.delete(p);
         for (const p of free) if (!freeSince.has(p)) freeSince.set(p, t);
+        // the k-th oldest waiter takes the k-th free profile; a profile the waiters ahead leave free too long is fair game
         const mine = k < free.length ? [...free.slice(k), ...free.slice(0, k)] : free.filter((p) => t - freeSince.get(p)! >= TURN_GRACE_MS);
         const lease = await this.tryInOrder(mine, meta);
         if (lease) return done(lease, t0);
@@ -102,11 +104,14 @@ export class LeasePool {
 
   private startWatching(): void {
     if (this.watchers) return;
-    const kick = (): void => {
+    // only a lock appearing or going away can free a profile (or move our place in line: the waiter ahead took one)
+    const locks = new Set(this.profiles.map((p) => path.basename(this.store.lockPath(p))));
+    const kick = (_event: string, name: string | Buffer | null): void => {
+      if (name !== null && !locks.has(String(name))) return;
       this.generation += 1;
       for (const wake of [...this.sleepers]) wake();
     };
-    this.watchers = [this.store.dir, this.queue.dir].flatMap((d) => {
+    this.watchers = [this.store.dir].flatMap((d) => {
       try {
         const w = watch(d, { persistent: false }, kick);
         w.on('error', () => undefined);

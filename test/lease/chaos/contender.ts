@@ -13,10 +13,12 @@ const profiles = JSON.parse(profilesJson) as string[];
 const staleMs = Number(staleText);
 const commands: string[] = [];
 let wake: (() => void) | undefined;
-createInterface({ input: process.stdin }).on('line', (l) => {
-  commands.push(l);
-  wake?.();
-});
+createInterface({ input: process.stdin })
+  .on('line', (l) => {
+    commands.push(l);
+    wake?.();
+  })
+  .on('close', () => process.exit(0)); // the harness is gone: do not wait forever with a lease
 const next = async (): Promise<string> => {
   while (commands.length === 0) await new Promise<void>((r) => (wake = r));
   return commands.shift()!;

@@ -28,6 +28,8 @@ export interface ChaosResult {
   overlaps: Overlap[];
   /** Per kill: ms from the SIGKILL until the next lease of that profile started. */
   recoveryMs: number[];
+  /** Per hand-off: ms from a holder's release to the next lease of that profile (a waiter taking it over). */
+  handoffMs: number[];
   durationMs: number;
 }
 
@@ -59,12 +61,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const kills: { t: number; profile: string }[] = [];
   let granted = 0;
   let stopsDone = 0;
+  let stopped = 0; // holders stopped right now: the run goes on until each is resumed and its lock was fought over
   let finished = false;
   const live = new Set<ChildProcess>();
   let allGone: (() => void) | undefined;
 
   const start = (): void => {
-    const child = spawn(process.execPath, [bin, dir, JSON.stringify(o.profiles), String(o.staleMs), o.mode], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [bin, dir, JSON.stringify(o.profiles), String(o.staleMs), o.mode], { stdio: ['pipe', 'pipe', 'inherit'], detached: true }); // own group: a SIGSTOP never looks like a stopped job to the shell
     live.add(child);
     child.on('exit', () => {
       live.delete(child);
@@ -75,7 +78,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       const [kind, , profile = ''] = line.split(' ');
       if (kind !== 'H') return;
       granted += 1;
-      if (granted >= o.leases) finished = true;
+      if (granted >= o.leases && stopped === 0 && stopsDone >= o.stops) finished = true;
       if (finished) return void child.stdin.write('x 0\n');
       if (stopsDone < o.stops && granted % Math.floor(o.leases / (o.stops + 1)) === 0) {
         stopsDone += 1;
@@ -103,6 +106,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     const next = audit.filter((r) => r.profile === k.profile && r.start > k.t).reduce((m, r) => Math.min(m, r.start), Infinity);
     return next - k.t;
   });
+  const handoffMs: number[] = [];
+  for (const p of o.profiles) {
+    const list = audit.filter((r) => r.profile === p).sort((x, y) => x.start - y.start);
+    for (let i = 1; i < list.length; i += 1) if (list[i - 1]!.ended === 'released' && list[i]!.pid !== list[i - 1]!.pid) handoffMs.push(list[i]!.start - list[i - 1]!.end);
+  }
   if (process.env.CHAOS_DEBUG) {
     for (const k of kills) {
       const br = audit.filter((r) => r.profile === k.profile && r.ended === 'dead' && r.end > k.t).reduce((m, r) => Math.min(m, r.end), Infinity);
@@ -110,5 +118,5 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     }
   }
   rmSync(dir, { recursive: true, force: true });
-  return { leases: granted, kills: kills.length, stops: stopsDone, overlaps: findOverlaps(audit), recoveryMs, durationMs: now() - t0 };
+  return { leases: granted, kills: kills.length, stops: stopsDone, overlaps: findOverlaps(audit), recoveryMs, handoffMs, durationMs: now() - t0 };
 }

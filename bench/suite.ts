@@ -1,0 +1,72 @@
+// Makespan of a skewed 60-file suite on 4 profiles: uber test vs plain `mocha --parallel --jobs 4` vs the lower bound.
+// Usage: npx tsx bench/suite.ts [files=60] [seed=7]   (needs a build: node dist/bin.js)
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { mochaBin } from '../src/testrun/argv.js';
+
+const [files = 60, seed = 7] = process.argv.slice(2).map(Number);
+const ROOT = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
+const JOBS = 4;
+
+function rng(s: number): () => number {
+  return () => {
+    s = (s + 0x6d2b79f5) | 0;
+    let t = Math.imul(s ^ (s >>> 15), 1 | s);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// log-normal durations (median 150 ms, sigma 0.7) and three 10x stragglers
+const rand = rng(seed);
+const gauss = (): number => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+const durations = Array.from({ length: files }, (_, i) => (i % 20 === 7 ? 1500 : Math.round(150 * Math.exp(0.7 * gauss()))));
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'uber-bench-suite-'));
+const log = path.join(dir, 'spans.jsonl');
+mkdirSync(path.join(dir, 'test'));
+durations.forEach((ms, i) => {
+  const each = Math.max(1, Math.round(ms / 3));
+  writeFileSync(
+    path.join(dir, 'test', `f${String(i).padStart(2, '0')}.spec.mjs`),
+    `import { appendFileSync } from 'node:fs';\ndescribe('f${i}', () => {\n` +
+      [0, 1, 2].map((t) => `  it('t${t}', async () => { const s = Date.now(); await new Promise((r) => setTimeout(r, ${each})); appendFileSync(${JSON.stringify(log)}, JSON.stringify({ s, e: Date.now() }) + '\\n'); });`).join('\n') +
+      '\n});\n',
+  );
+});
+const profiles = ['p1', 'p2', 'p3', 'p4'];
+writeFileSync(path.join(dir, 'aws'), profiles.map((p) => `[profile ${p}]\nregion = us-east-1\n`).join('\n'));
+writeFileSync(path.join(dir, 'uber.config.yaml'), `profiles: [${profiles.join(', ')}]\ntest:\n  spec: ["test/*.spec.mjs"]\n`);
+const env = { PATH: process.env.PATH, HOME: dir, AWS_CONFIG_FILE: path.join(dir, 'aws'), AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'none') };
+
+/** Runs a command and returns the span from the first test's start to the last test's end (and the wall time). */
+function measure(argv: string[]): { span: number; wall: number; ok: boolean } {
+  writeFileSync(log, '');
+  const t = performance.now();
+  const r = spawnSync(process.execPath, argv, { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const wall = performance.now() - t;
+  const spans = readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { s: number; e: number });
+  const span = Math.max(...spans.map((x) => x.e)) - Math.min(...spans.map((x) => x.s));
+  if (r.status !== 0) process.stderr.write(r.stderr.toString());
+  return { span, wall, ok: r.status === 0 && spans.length === files * 3 };
+}
+
+const total = durations.reduce((a, b) => a + b, 0);
+const bound = Math.max(Math.max(...durations), total / JOBS);
+const plain = measure([mochaBin(), '--parallel', '--jobs', String(JOBS), '--reporter', 'dot', 'test/*.spec.mjs']);
+const first = measure([path.join(ROOT, 'dist', 'bin.js'), 'test', '--reporter', 'dot']);
+const again = measure([path.join(ROOT, 'dist', 'bin.js'), 'test', '--reporter', 'dot']);
+rmSync(dir, { recursive: true, force: true });
+
+const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+const row = (name: string, m: { span: number; wall: number; ok: boolean }): string =>
+  `${name.padEnd(44)} ${s(m.span).padStart(8)}  x${(m.span / bound).toFixed(2)} of bound  x${(m.span / plain.span).toFixed(2)} of plain  (wall ${s(m.wall)}${m.ok ? '' : ', FAILED'})`;
+console.log(`${files} files, log-normal (median 150 ms, sigma 0.7) + 3 stragglers of 1.5 s; total ${s(total)}, longest ${s(Math.max(...durations))}`);
+console.log(`${'lower bound max(longest, total/4)'.padEnd(44)} ${s(bound).padStart(8)}`);
+console.log(row('plain mocha --parallel --jobs 4 (name order)', plain));
+console.log(row('uber test, 4 profiles (no history yet)', first));
+console.log(row('uber test, 4 profiles (longest first)', again));
+console.log(`machine: ${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
