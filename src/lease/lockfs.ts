@@ -13,7 +13,7 @@ function soon<T>(fn: () => T, cb: (err: NodeJS.ErrnoException | null, v?: T) => 
   try {
     v = fn();
   } catch (e) {
-    return process.nextTick(cb, e as NodeJS.ErrnoException);
+    return process.nextTick(cb, e);
   }
   process.nextTick(cb, null, v);
 }

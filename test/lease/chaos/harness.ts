@@ -82,11 +82,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       if (finished) return void child.stdin.write('x 0\n');
       if (stopsDone < o.stops && granted % Math.floor(o.leases / (o.stops + 1)) === 0) {
         stopsDone += 1;
+        stopped += 1;
         child.kill('SIGSTOP');
         o.log?.(`stopped pid ${child.pid} holding ${profile}`);
         setTimeout(() => {
           child.kill('SIGCONT');
           child.stdin.write('r 0\n');
+          stopped -= 1;
         }, o.staleMs + 800);
         return;
       }
