@@ -38,7 +38,7 @@ function fail(message: string): void {
 async function main(): Promise<number> {
   const result: CommandResult = { code: EXIT.ok };
   try {
-    await buildProgram(ctx, result).parseAsync(process.argv);
+    await (await buildProgram(ctx, result, process.argv.slice(2))).parseAsync(process.argv);
     if (controller.signal.aborted) return EXIT.interrupted;
     return result.code;
   } catch (e) {

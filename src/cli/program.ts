@@ -2,13 +2,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import type { Ctx } from '../context.js';
 import { UsageError } from '../errors.js';
-import { registerCi } from './ci.js';
-import { registerDeploy } from './deploy.js';
-import { registerDoctor } from './doctor.js';
-import { registerReport } from './report.js';
-import { registerSandbox } from './sandbox.js';
-import { registerSync } from './sync.js';
-import { registerTest } from './test.js';
 import { VERSION } from './version.js';
 
 /** What a command's action reports back to the entry point. */
@@ -19,7 +12,40 @@ export interface CommandResult {
 /** Registers a sub-command; its action resolves to an exit code. */
 export type Register = (program: Command, ctx: Ctx, result: CommandResult) => void;
 
-export function buildProgram(ctx: Ctx, result: CommandResult): Command {
+/** Each command's module, loaded only when needed: a run of `uber deploy` never loads mocha or the AWS SDK. */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  sync: async () => (await import('./sync.js')).registerSync,
+  deploy: async () => (await import('./deploy.js')).registerDeploy,
+  test: async () => (await import('./test.js')).registerTest,
+  sandbox: async () => (await import('./sandbox.js')).registerSandbox,
+  ci: async () => (await import('./ci.js')).registerCi,
+  report: async () => (await import('./report.js')).registerReport,
+  doctor: async () => (await import('./doctor.js')).registerDoctor,
+};
+
+/** Global options that take a value, so their value is not mistaken for the command name. */
+const GLOBAL_WITH_VALUE = new Set(['--config']);
+
+/** The command named on the command line (the first word that is neither an option nor an option's value). */
+export function requestedCommand(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') return undefined;
+    if (GLOBAL_WITH_VALUE.has(a)) i += 1;
+    else if (!a.startsWith('-')) return a;
+  }
+  return undefined;
+}
+
+/**
+ * Builds the program for `args` (the words after `uber`): only the requested command's module is loaded;
+ * help, version and unknown commands load them all so the command list is complete.
+ */
+export async function buildProgram(ctx: Ctx, result: CommandResult, args: readonly string[] = []): Promise<Command> {
+  const wanted = requestedCommand(args);
+  const versionOnly = wanted === undefined && (args.includes('--version') || args.includes('-V'));
+  const names = versionOnly ? [] : wanted !== undefined && wanted in COMMANDS ? [wanted] : Object.keys(COMMANDS);
+  const registers = await Promise.all(names.map((n) => COMMANDS[n]!()));
   const program = new Command('uber')
     .description('Multi-account parallel deploy-and-test orchestrator for serverless teams on AWS.')
     .version(VERSION)
@@ -31,9 +57,7 @@ export function buildProgram(ctx: Ctx, result: CommandResult): Command {
       writeOut: (s) => ctx.stdout.write(s),
       writeErr: () => undefined, // usage errors are rethrown and printed once by bin.ts
     });
-  for (const register of [registerSync, registerDeploy, registerTest, registerSandbox, registerCi, registerReport, registerDoctor]) {
-    register(program, ctx, result);
-  }
+  for (const register of registers) register(program, ctx, result);
   program.commands.forEach((c) => c.exitOverride().configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: () => undefined }));
   return program;
 }

@@ -25,7 +25,7 @@ export async function runCli(args: string[], cwd: string, env: NodeJS.ProcessEnv
   const ctx: Ctx = { cwd, env, stdout, stderr, signal: new AbortController().signal, interactive: false, debug: false };
   const result: CommandResult = { code: 0 };
   try {
-    await buildProgram(ctx, result).parseAsync(['node', 'uber', ...args]);
+    await (await buildProgram(ctx, result, args)).parseAsync(['node', 'uber', ...args]);
     return { code: result.code, out: out(), err: err() };
   } catch (e) {
     let error = e as Error;

@@ -16,7 +16,7 @@ async function doctor(args: string[], env: NodeJS.ProcessEnv, cwd: string): Prom
   stderr.on('data', (b: Buffer) => (err += b.toString()));
   const result: CommandResult = { code: 0 };
   const ctx = { cwd, env, stdout, stderr, signal: new AbortController().signal, interactive: false, debug: false };
-  await buildProgram(ctx, result).parseAsync(['node', 'uber', 'doctor', ...args]);
+  await (await buildProgram(ctx, result, ['doctor', ...args])).parseAsync(['node', 'uber', 'doctor', ...args]);
   return { code: result.code, stdout: out, stderr: err };
 }
 
