@@ -33,7 +33,7 @@ durations.forEach((ms, i) => {
   writeFileSync(
     path.join(dir, 'test', `f${String(i).padStart(2, '0')}.spec.mjs`),
     `import { appendFileSync } from 'node:fs';\ndescribe('f${i}', () => {\n` +
-      [0, 1, 2].map((t) => `  it('t${t}', async () => { const s = Date.now(); await new Promise((r) => setTimeout(r, ${each})); appendFileSync(${JSON.stringify(log)}, JSON.stringify({ s, e: Date.now() }) + '\\n'); });`).join('\n') +
+      [0, 1, 2].map((t) => `  it('t${t}', async () => { const s = Date.now(); await new Promise((r) => setTimeout(r, ${each})); appendFileSync(${JSON.stringify(log)}, JSON.stringify({ s, e: Date.now(), p: process.pid }) + '\\n'); });`).join('\n') +
       '\n});\n',
   );
 });
@@ -43,15 +43,20 @@ writeFileSync(path.join(dir, 'uber.config.yaml'), `profiles: [${profiles.join(',
 const env = { PATH: process.env.PATH, HOME: dir, AWS_CONFIG_FILE: path.join(dir, 'aws'), AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'none') };
 
 /** Runs a command and returns the span from the first test's start to the last test's end (and the wall time). */
-function measure(argv: string[]): { span: number; wall: number; ok: boolean } {
+function measure(argv: string[]): { span: number; wall: number; ok: boolean; stagger: number; busy: number } {
   writeFileSync(log, '');
   const t = performance.now();
   const r = spawnSync(process.execPath, argv, { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] });
   const wall = performance.now() - t;
-  const spans = readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { s: number; e: number });
-  const span = Math.max(...spans.map((x) => x.e)) - Math.min(...spans.map((x) => x.s));
+  const spans = readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { s: number; e: number; p: number });
+  const t0 = Math.min(...spans.map((x) => x.s));
+  const span = Math.max(...spans.map((x) => x.e)) - t0;
+  // how late the last worker ran its first test, and the time tests spent running (sleep + timer overshoot)
+  const firsts = [...new Set(spans.map((x) => x.p))].map((p) => Math.min(...spans.filter((x) => x.p === p).map((x) => x.s)));
+  const stagger = Math.max(...firsts) - t0;
+  const busy = spans.reduce((a, x) => a + x.e - x.s, 0);
   if (r.status !== 0) process.stderr.write(r.stderr.toString());
-  return { span, wall, ok: r.status === 0 && spans.length === files * 3 };
+  return { span, wall, ok: r.status === 0 && spans.length === files * 3, stagger, busy };
 }
 
 const total = durations.reduce((a, b) => a + b, 0);
@@ -59,11 +64,13 @@ const bound = Math.max(Math.max(...durations), total / JOBS);
 const plain = measure([mochaBin(), '--parallel', '--jobs', String(JOBS), '--reporter', 'dot', 'test/*.spec.mjs']);
 const first = measure([path.join(ROOT, 'dist', 'bin.js'), 'test', '--reporter', 'dot']);
 const again = measure([path.join(ROOT, 'dist', 'bin.js'), 'test', '--reporter', 'dot']);
-rmSync(dir, { recursive: true, force: true });
+if (process.env.KEEP) console.log(`kept ${dir}`);
+else rmSync(dir, { recursive: true, force: true });
 
 const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
-const row = (name: string, m: { span: number; wall: number; ok: boolean }): string =>
-  `${name.padEnd(44)} ${s(m.span).padStart(8)}  x${(m.span / bound).toFixed(2)} of bound  x${(m.span / plain.span).toFixed(2)} of plain  (wall ${s(m.wall)}${m.ok ? '' : ', FAILED'})`;
+const row = (name: string, m: ReturnType<typeof measure>): string =>
+  `${name.padEnd(44)} ${s(m.span).padStart(8)}  x${(m.span / bound).toFixed(2)} of bound  x${(m.span / plain.span).toFixed(2)} of plain  ` +
+  `(wall ${s(m.wall)}, last worker started ${s(m.stagger)} late, tests ran ${s(m.busy)}${m.ok ? '' : ', FAILED'})`;
 console.log(`${files} files, log-normal (median 150 ms, sigma 0.7) + 3 stragglers of 1.5 s; total ${s(total)}, longest ${s(Math.max(...durations))}`);
 console.log(`${'lower bound max(longest, total/4)'.padEnd(44)} ${s(bound).padStart(8)}`);
 console.log(row('plain mocha --parallel --jobs 4 (name order)', plain));
