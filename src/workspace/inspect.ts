@@ -12,6 +12,8 @@ export interface LocalState {
   readonly commit: string | null;
   /** The branch has an upstream and is level with it (as of the last fetch). */
   readonly levelWithUpstream: boolean;
+  /** Ignored files or folders are present (a checkout could overwrite them). */
+  readonly hasIgnored: boolean;
   /** Why sync must not touch this clone; undefined when it is safe. */
   readonly unsafe?: string | undefined;
 }
@@ -46,12 +48,13 @@ export function gitDirOf(dir: string): string {
 }
 
 /** Parses `git status --porcelain=v2 --branch -z`: branch, HEAD and the number of changed/untracked entries. */
-export function parseStatusV2(raw: string): { oid: string | null; head: string | null; level: boolean; changed: number; untracked: number } {
+export function parseStatusV2(raw: string): { oid: string | null; head: string | null; level: boolean; changed: number; untracked: number; ignored: number } {
   let oid: string | null = null;
   let level = false;
   let head: string | null = null;
   let changed = 0;
   let untracked = 0;
+  let ignored = 0;
   let skipNext = false;
   for (const entry of raw.split('\0')) {
     if (skipNext) {
@@ -62,22 +65,23 @@ export function parseStatusV2(raw: string): { oid: string | null; head: string |
     else if (entry.startsWith('# branch.head ')) head = entry.slice(14) === '(detached)' ? null : entry.slice(14);
     else if (entry.startsWith('# branch.ab ')) level = entry === '# branch.ab +0 -0';
     else if (entry.startsWith('? ')) untracked += 1;
+    else if (entry.startsWith('! ')) ignored += 1;
     else if (/^[12u] /.test(entry)) {
       changed += 1;
       skipNext = entry.startsWith('2 ');
     }
   }
-  return { oid, head, level, changed, untracked };
+  return { oid, head, level, changed, untracked, ignored };
 }
 
 /** Inspects a clone without changing it (no index refresh, no fetch): one git process. Throws GitError when git cannot read it. */
 export async function inspectClone(dir: string, ctx: Pick<Ctx, 'env' | 'signal'>): Promise<LocalState> {
   const gitDir = gitDirOf(dir);
-  const args = ['--no-optional-locks', 'status', '--porcelain=v2', '--branch', '-z', '--untracked-files=normal', '--ignore-submodules=none'];
+  const args = ['--no-optional-locks', 'status', '--porcelain=v2', '--branch', '-z', '--untracked-files=normal', '--ignored=traditional', '--ignore-submodules=none'];
   const status = await git(args, dir, ctx);
   if (!status.ok) throw new GitError(args, status, ctx.env);
   const s = parseStatusV2(status.raw);
-  const base = { gitDir, branch: s.head, commit: s.oid, levelWithUpstream: s.level };
+  const base = { gitDir, branch: s.head, commit: s.oid, levelWithUpstream: s.level, hasIgnored: s.ignored > 0 };
   for (const [marker, why] of IN_PROGRESS) {
     if (existsSync(path.join(gitDir, marker))) return { ...base, unsafe: `${why}; finish or abort it first` };
   }

@@ -107,14 +107,20 @@ async function update(repo: WorkspaceRepo, branch: string, ctx: GitCtx, step: (s
   await gitOk(['fetch', '--quiet', '--no-tags', 'origin', `+refs/heads/${target.name}:${trackingRef}`], repo.dir, ctx);
 
   if (onTarget) {
-    const r = await relation('HEAD', trackingRef, repo.dir, ctx);
-    if (r.behind === 0) return done(state.commit, false); // up to date or ahead
-    if (r.ahead > 0) return { ...here, status: 'skipped', reason: diverged(target.name, r) };
-    const inTheWay = await ignoredInTheWay(repo.dir, 'HEAD', trackingRef, ctx);
-    if (inTheWay.length > 0) return { ...here, status: 'skipped', reason: inTheWayReason(inTheWay, target.name) };
+    if (state.hasIgnored) {
+      const inTheWay = await ignoredInTheWay(repo.dir, 'HEAD', trackingRef, ctx);
+      if (inTheWay.length > 0) return { ...here, status: 'skipped', reason: inTheWayReason(inTheWay, target.name) };
+    }
     step('fast-forward');
-    await gitOk(['merge', '--quiet', '--ff-only', '--no-edit', trackingRef], repo.dir, ctx);
-    return done(await branchCommit(repo.dir, target.name, ctx), true);
+    // --ff-only is itself the check: behind → fast-forward; level or ahead → nothing; diverged → refused, nothing touched.
+    const merge = await git(['merge', '--quiet', '--ff-only', '--no-edit', trackingRef], repo.dir, ctx);
+    if (!merge.ok) {
+      const r = merge.cancelled ? undefined : await relation('HEAD', trackingRef, repo.dir, ctx);
+      if (r && r.ahead > 0 && r.behind > 0) return { ...here, status: 'skipped', reason: diverged(target.name, r) };
+      throw new GitError(['merge'], merge, ctx.env);
+    }
+    const now = await branchCommit(repo.dir, target.name, ctx);
+    return done(now, now !== state.commit);
   }
 
   const local = (await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `refs/heads/${target.name}^{commit}`], repo.dir, ctx)).out || null;
@@ -124,7 +130,7 @@ async function update(repo: WorkspaceRepo, branch: string, ctx: GitCtx, step: (s
     if (r.ahead > 0 && r.behind > 0) return { ...here, status: 'skipped', reason: diverged(target.name, r) };
     if (r.behind > 0) forward = await gitOk(['rev-parse', '--verify', '--end-of-options', `${trackingRef}^{commit}`], repo.dir, ctx);
   }
-  const inTheWay = await ignoredInTheWay(repo.dir, 'HEAD', forward ?? local ?? trackingRef, ctx);
+  const inTheWay = state.hasIgnored ? await ignoredInTheWay(repo.dir, 'HEAD', forward ?? local ?? trackingRef, ctx) : [];
   if (inTheWay.length > 0) return { ...here, status: 'skipped', reason: inTheWayReason(inTheWay, target.name) };
   // Not checked out: move the branch forward only if it still points where we read it.
   if (local && forward) await gitOk(['update-ref', '-m', 'uber sync: fast-forward', `refs/heads/${target.name}`, forward, local], repo.dir, ctx);

@@ -8,9 +8,9 @@ import { makeFixture, makeRemote, type Fixture } from './fixture.js';
 describe('workspace/inspect', () => {
   it('parses branch, HEAD, upstream level and counts renames once', () => {
     const oid = 'c'.repeat(40);
-    const raw = [`# branch.oid ${oid}`, '# branch.head feat/x', '# branch.upstream origin/feat/x', '# branch.ab +0 -0', '1 .M N... 100644 100644 100644 a a README.md', '2 R. N... 100644 100644 100644 a a R100 new.md', 'old.md', '? notes.txt', ''].join('\0');
-    assert.deepEqual(parseStatusV2(raw), { oid, head: 'feat/x', level: true, changed: 2, untracked: 1 });
-    assert.deepEqual(parseStatusV2('# branch.oid (initial)\0# branch.head (detached)\0'), { oid: null, head: null, level: false, changed: 0, untracked: 0 });
+    const raw = [`# branch.oid ${oid}`, '# branch.head feat/x', '# branch.upstream origin/feat/x', '# branch.ab +0 -0', '1 .M N... 100644 100644 100644 a a README.md', '2 R. N... 100644 100644 100644 a a R100 new.md', 'old.md', '? notes.txt', '! node_modules/', ''].join('\0');
+    assert.deepEqual(parseStatusV2(raw), { oid, head: 'feat/x', level: true, changed: 2, untracked: 1, ignored: 1 });
+    assert.deepEqual(parseStatusV2('# branch.oid (initial)\0# branch.head (detached)\0'), { oid: null, head: null, level: false, changed: 0, untracked: 0, ignored: 0 });
   });
 
   describe('on a real clone', () => {

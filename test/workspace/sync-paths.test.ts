@@ -12,7 +12,7 @@ describe('workspace/sync-repo paths', () => {
   const repo = (name: string, branch?: string): WorkspaceRepo => ({ name, url: fx.url(name), dir: fx.dir(name), branch, config: { name, url: fx.url(name), services: [] } });
   before(() => {
     fx = makeFixture();
-    for (const n of ['ahead', 'behind', 'single', 'odd', 'nodefault', 'dotenv']) makeRemote(fx, n, ['feat-x']);
+    for (const n of ['ahead', 'behind', 'single', 'odd', 'nodefault', 'dotenv', 'dotenv-ff']) makeRemote(fx, n, ['feat-x']);
     mkdirSync(fx.workspace, { recursive: true });
   });
   after(() => fx.dispose());
@@ -66,6 +66,27 @@ describe('workspace/sync-repo paths', () => {
     const o = await syncRepo(repo('dotenv'), 'feat-x', ctx());
     assert.equal(o.status, 'skipped');
     assert.equal(o.reason, 'checking out "feat-x" would overwrite ignored local file .env; move it away first');
+    assert.equal(snapshot(fx, dir), before);
+  });
+
+  it('will not fast-forward over an ignored local file either', async () => {
+    const work = path.join(fx.root, 'dotenv-ff-work');
+    fx.git(fx.root, 'clone', '-q', fx.url('dotenv-ff'), work);
+    writeFileSync(path.join(work, '.gitignore'), '.env\n');
+    fx.git(work, 'add', '.gitignore');
+    fx.git(work, 'commit', '-q', '-m', 'ignore .env');
+    fx.git(work, 'push', '-q', 'origin', 'main');
+    const dir = fx.dir('dotenv-ff');
+    fx.git(fx.root, 'clone', '-q', fx.url('dotenv-ff'), dir);
+    writeFileSync(path.join(dir, '.env'), 'MY_SECRET=local\n');
+    writeFileSync(path.join(work, '.env'), 'TRACKED=1\n');
+    fx.git(work, 'add', '-f', '.env');
+    fx.git(work, 'commit', '-q', '-m', 'track .env');
+    fx.git(work, 'push', '-q', 'origin', 'main');
+    const before = snapshot(fx, dir);
+    const o = await syncRepo(repo('dotenv-ff'), 'no-such-branch', ctx());
+    assert.equal(o.status, 'skipped');
+    assert.equal(o.reason, 'checking out "main" would overwrite ignored local file .env; move it away first');
     assert.equal(snapshot(fx, dir), before);
   });
 
