@@ -15,7 +15,7 @@ function summary(what: string, signal: string, rs: Interrupted[]): boolean {
   const sum = (f: (r: Interrupted) => number): number => hit.reduce((n, r) => n + f(r), 0);
   console.log(
     `signals (${what}, ${signal}): ${hit.length - bad.length}/${hit.length} runs clean (exit 130), ${sum((r) => r.leftProcesses.length)} descendants after 6 s, ` +
-      `${sum((r) => r.leftTemp.length)} temp HOMEs, ${sum((r) => r.leftLeases.length)} leases; ${hit.filter((r) => r.deploysStarted > 0).length} landed mid-deploy; ${rs.length - hit.length} moments after the run`,
+      `${sum((r) => r.leftTemp.length)} temp HOMEs, ${sum((r) => r.leftLeases.length)} leases; ${what === 'uber deploy' ? `${hit.filter((r) => r.deploysStarted > 0).length} landed mid-deploy; ` : ''}${rs.length - hit.length} moments after the run`,
   );
   for (const r of bad) console.log(`  bad: ${r.signal} at +${r.afterMs} ms → exit ${r.code}; left ${r.leftProcesses.join(', ')} ${r.leftTemp.join(', ')} ${r.leftLeases.join(', ')}`);
   return bad.length === 0;

@@ -19,6 +19,9 @@ export interface Interrupted {
   readonly deploysStarted: number;
 }
 
+/** The last line of a finished run: deploy's health line, or uber test's tally. */
+const DONE = /profiles healthy; state:|unhealthy profiles|^uber: \d+ tests? in /m;
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Runs `uber args` in the project and signals it `afterMs` after its first output; waits up to `settleMs` for its processes to go. */
@@ -31,7 +34,9 @@ export async function interruptRun(p: ChaosProject, args: readonly string[], sig
   // the moment counts from uber's first output (progress, or mocha's): before it, node is still loading modules (no handler yet)
   for (const until = Date.now() + 90_000; !exited && run.stderr() === '' && run.stdout() === '' && Date.now() < until; ) await sleep(20);
   await sleep(afterMs);
-  const finishedFirst = exited;
+  // a moment after the run's last line (summary printed, state written) is after the run: node may already be
+  // tearing down, where a signal takes its default action; what matters happened and was recorded
+  const finishedFirst = exited || DONE.test(run.stderr());
   if (!exited) process.kill(run.pid, signal);
   const res = await run.done;
   const left = await waitForNoTagged(p.tag, settleMs);
