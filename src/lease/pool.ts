@@ -9,7 +9,7 @@ import type { LeaseMeta, LeaseStore } from './store.js';
 /** A free profile that the waiters ahead have not taken within this long may be taken out of turn. */
 const TURN_GRACE_MS = 50;
 /** Rescan at least this often while waiting (dead holders make no fs event). */
-const POLL_MS = 100;
+const POLL_MS = 50;
 
 export class LeaseTimeoutError extends Error {
   override readonly name = 'LeaseTimeoutError';

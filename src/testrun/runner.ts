@@ -88,11 +88,15 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx): Promise<TestRunOutc
   const count = (s: string): number => tests.filter((t) => t.state === s).length;
   say(
     ctx,
-    `uber: ${tests.length} tests in ${files.length} files on ${plan.profiles.length} profile${plan.profiles.length > 1 ? 's' : ''} (jobs ${plan.jobs}): ${count('passed')} passed, ${failed} failed, ${count('pending')} pending; ` +
-      `${leases.length} leases, ${overlaps.length === 0 ? 'no overlap' : `${overlaps.length} OVERLAPS`}; ${((endedAt - startedAt) / 1000).toFixed(1)} s.`,
+    `uber: ${plural(tests.length, 'test')} in ${plural(files.length, 'file')} on ${plural(plan.profiles.length, 'profile')} (jobs ${plan.jobs}): ${count('passed')} passed, ${failed} failed, ${count('pending')} pending; ` +
+      `${plural(leases.length, 'lease')}, ${overlaps.length === 0 ? 'no overlap' : `${overlaps.length} OVERLAPS`}; ${((endedAt - startedAt) / 1000).toFixed(1)} s.`,
   );
   for (const p of problems) say(ctx, `uber: ${p}`);
   return { ok, interrupted, files, overlaps: overlaps.length, problems };
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 function indent(text: string): string {

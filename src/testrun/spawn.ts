@@ -1,6 +1,7 @@
-// Runs mocha as a child in its own process group: stdout/stderr passed through, abort → SIGTERM → SIGKILL the group.
+// Runs mocha in its own process group (abort → SIGTERM → SIGKILL the group; dies with uber via the sentinel), output passed through.
 import { spawn } from 'node:child_process';
 import type { Writable } from 'node:stream';
+import { groupGuard } from '../exec/watchdog.js';
 
 export interface MochaExit {
   readonly code: number | null;
@@ -26,7 +27,10 @@ export function spawnMocha(argv: readonly string[], opts: { cwd: string; env: No
     let tail = '';
     let cancelled = false;
     let killTimer: NodeJS.Timeout | undefined;
-    const child = spawn(process.execPath, argv, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    // uber's sentinel kills this group if uber itself dies (even by SIGKILL), so no worker keeps a lease
+    const guard = groupGuard();
+    const child = spawn(process.execPath, argv, { cwd: opts.cwd, env: { ...opts.env, ...guard.env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const unguard = child.pid !== undefined ? guard.register(child.pid) : undefined;
     const keep = (s: string): void => {
       tail = (tail + s).slice(-TAIL);
     };
@@ -51,6 +55,7 @@ export function spawnMocha(argv: readonly string[], opts: { cwd: string; env: No
       opts.signal.removeEventListener('abort', onAbort);
       clearTimeout(killTimer);
       if (child.pid !== undefined) killGroup(child.pid, 'SIGKILL'); // no worker outlives its run
+      unguard?.();
       resolve({ code, signal, cancelled, tail, pid: child.pid });
     });
   });
