@@ -1,4 +1,5 @@
 // `uber sync` core: every repo of the workspace onto one branch, concurrently (bounded), outcomes as data.
+import { getMaxListeners, setMaxListeners } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import type { LoadedConfig } from '../config/load.js';
 import type { Ctx } from '../context.js';
@@ -69,6 +70,8 @@ export async function planSync(opts: SyncOptions): Promise<SyncPlan> {
 export async function runSyncPlan(plan: SyncPlan, opts: SyncOptions): Promise<SyncOutcome[]> {
   const { loaded, branch, ctx } = opts;
   mkdirSync(loaded.workspaceDir, { recursive: true });
+  // Every git child listens on the run's signal: room for `limit` of them without Node's leak warning.
+  setMaxListeners(Math.max(getMaxListeners(ctx.signal), plan.limit + 10), ctx.signal);
   const emit = opts.onEvent ?? (() => undefined);
   for (const repo of plan.repos) emit({ repo: repo.name, step: 'queued' });
   const results = await mapBounded(plan.repos, plan.limit, ctx.signal, async (repo) => {
