@@ -1,22 +1,15 @@
 // Writes a run's records: .uber/reports/tests.json (CONTRACTS.md shape), junit.xml and the timings history.
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { TestRun } from '../report/run.js';
 import type { Shard } from '../shard/shard.js';
 import type { UberPaths } from '../state/paths.js';
 import { mergeTimings, readTimings, writeTimings, type FileTiming } from '../timings/timings.js';
 import { junitXml } from './junit.js';
 import type { FileResult } from './results.js';
 
-export interface TestRunRecord {
-  version: 1;
-  startedAt: number;
-  endedAt: number;
-  jobs: number;
-  profiles: string[];
-  shard: { index: number; total: number } | null;
-  tests: Array<{ file: string; title: string; fullTitle: string; state: 'passed' | 'failed' | 'pending'; profile: string | null; pid: number; start: number; end: number; durationMs: number; leaseWaitMs: number }>;
-  files: Array<{ file: string; pid: number | null; start: number; end: number; state: 'passed' | 'failed' | 'crashed'; attempts: number }>;
-}
+/** The run record is the reports' own shape (CONTRACTS.md), so `uber report` reads what `uber test` wrote. */
+export type TestRunRecord = TestRun;
 
 function atomicWrite(file: string, text: string): void {
   mkdirSync(path.dirname(file), { recursive: true });

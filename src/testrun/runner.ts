@@ -10,6 +10,7 @@ import { LeaseStore } from '../lease/store.js';
 import { settingsToEnv } from '../mocha/settings.js';
 import { mochaArgv } from './argv.js';
 import type { TestPlan } from './plan.js';
+import { renderTestSummary, writeTestWaterfall } from '../report/index.js';
 import { testRunRecord, writeReports } from './reports.js';
 import { fileResult, missingFiles, readAttempt, type FileResult } from './results.js';
 import { spawnMocha } from './spawn.js';
@@ -73,7 +74,8 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx): Promise<TestRunOutc
   const interrupted = ctx.signal.aborted;
   const files = plan.files.map((f) => results.get(f)).filter((r): r is FileResult => r !== undefined);
   const endedAt = now();
-  writeReports(plan.paths, testRunRecord(files, { startedAt, endedAt, jobs: plan.jobs, profiles: plan.profiles, shard: plan.shard }), files);
+  const record = testRunRecord(files, { startedAt, endedAt, jobs: plan.jobs, profiles: plan.profiles, shard: plan.shard });
+  writeReports(plan.paths, record, files);
 
   for (const f of files.filter((r) => r.state === 'crashed')) {
     problems.push(`${f.file} crashed its worker and has no result after ${f.attempts} attempt${f.attempts > 1 ? 's' : ''}${f.crashOutput ? `; last output:\n${indent(f.crashOutput)}` : ''}`);
@@ -91,6 +93,10 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx): Promise<TestRunOutc
     `uber: ${plural(tests.length, 'test')} in ${plural(files.length, 'file')} on ${plural(plan.profiles.length, 'profile')} (jobs ${plan.jobs}): ${count('passed')} passed, ${failed} failed, ${count('pending')} pending; ` +
       `${plural(leases.length, 'lease')}, ${overlaps.length === 0 ? 'no overlap' : `${overlaps.length} OVERLAPS`}; ${((endedAt - startedAt) / 1000).toFixed(1)} s.`,
   );
+  if (files.length > 0) {
+    say(ctx, renderTestSummary(record));
+    say(ctx, `uber: waterfall ${writeTestWaterfall(record, plan.paths.waterfall)}; JUnit ${plan.paths.junit}`);
+  }
   for (const p of problems) say(ctx, `uber: ${p}`);
   return { ok, interrupted, files, overlaps: overlaps.length, problems };
 }
