@@ -1,4 +1,5 @@
 // Keeps secrets out of every output: known secret values (raw, base64, URL-encoded, JSON-escaped) and AWS key ids.
+import { Writable } from 'node:stream';
 import { profileSecrets } from './aws/profiles.js';
 
 const SECRET_ENV = /(SECRET|TOKEN|PASSWORD|ACCESS_KEY|PRIVATE_KEY|CREDENTIAL)/i;
@@ -39,6 +40,27 @@ export function collectSecrets(env: NodeJS.ProcessEnv): string[] {
     // an unreadable profile file is reported elsewhere; redaction still covers the environment
   }
   return out;
+}
+
+/** A writable that passes whole lines to `target` with secrets masked; end() flushes a last partial line. */
+export function redactLines(target: Writable, redactor: Redactor): Writable {
+  let pending = '';
+  return new Writable({
+    write(chunk: Buffer | string, _enc, done) {
+      pending += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+      const cut = pending.lastIndexOf('\n');
+      if (cut >= 0) {
+        target.write(redactor.redact(pending.slice(0, cut + 1)));
+        pending = pending.slice(cut + 1);
+      }
+      done();
+    },
+    final(done) {
+      if (pending) target.write(redactor.redact(pending));
+      pending = '';
+      done();
+    },
+  });
 }
 
 let cached: { env: NodeJS.ProcessEnv; redactor: Redactor } | undefined;

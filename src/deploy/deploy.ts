@@ -3,10 +3,10 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { loadConfig } from '../config/load.js';
 import type { Ctx } from '../context.js';
-import { InterruptedError, UsageError } from '../errors.js';
+import { InterruptedError, RunFailedError, UsageError } from '../errors.js';
 import { requireProfiles } from '../aws/profiles.js';
 import { collectSecrets, Redactor } from '../redact.js';
-import { uberPaths } from '../state/paths.js';
+import { assertWritable, uberPaths } from '../state/paths.js';
 import { writeState, type UberState } from '../state/state.js';
 import { assertBranchName } from '../workspace/sync.js';
 import { workspaceRepos } from '../workspace/repos.js';
@@ -66,6 +66,7 @@ export async function deploy(ctx: Ctx, flags: DeployFlags): Promise<DeployResult
       repoInfo[r.name] = { commit: null, branch: null, fallback: false };
     }
   }
+  assertWritable(uberPaths(loaded.dir).root); // logs and state go there: a full disk or a read-only folder stops us before git runs
   if (ctx.signal.aborted) throw new InterruptedError();
 
   // 2. sync, 3. plan
@@ -104,8 +105,15 @@ export async function deploy(ctx: Ctx, flags: DeployFlags): Promise<DeployResult
   // 5. record and report
   const interrupted = ctx.signal.aborted;
   const state = buildState({ branch: flags.branch, repos: repoInfo, profiles, outcomes, interrupted });
-  writeState(paths.state, JSON.parse(redactor.redact(JSON.stringify(state))) as UberState);
+  let unsaved: string | undefined;
+  try {
+    writeState(paths.state, JSON.parse(redactor.redact(JSON.stringify(state))) as UberState);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'error';
+    unsaved = `uber could not write ${paths.state} (${code}${code === 'ENOSPC' ? ': the disk is full' : ''}); the deploys ran as shown above — free space or fix permissions before uber test reads the state.`;
+  }
   printReport(ctx, { outcomes, profiles, state, redactor, json: flags.json, statePath: paths.state });
+  if (unsaved && !ctx.signal.aborted) throw new RunFailedError(unsaved);
   if (interrupted) throw ctx.signal.reason instanceof InterruptedError ? ctx.signal.reason : new InterruptedError();
   return { state, outcomes, ok: outcomes.every((o) => o.status === 'ok' || o.status === 'no-op') };
 }

@@ -8,6 +8,7 @@ import type { Redactor } from '../redact.js';
 export class RedactedLog extends Writable {
   private stream: WriteStream | undefined;
   private pending = '';
+  private broken = false;
 
   constructor(
     readonly logPath: string,
@@ -20,6 +21,8 @@ export class RedactedLog extends Writable {
     if (!this.stream) {
       mkdirSync(path.dirname(this.logPath), { recursive: true });
       this.stream = createWriteStream(this.logPath, { flags: 'w', mode: 0o600 });
+      // a full disk mid-run: the log stops, the deploy goes on (its tail still reaches the summary)
+      this.stream.on('error', () => (this.broken = true));
     }
     return this.stream;
   }
@@ -49,7 +52,7 @@ export class RedactedLog extends Writable {
   async close(): Promise<void> {
     this.flushPending();
     const stream = this.stream;
-    if (stream) await new Promise<void>((resolve) => stream.end(resolve));
+    if (stream && !this.broken && !stream.destroyed) await new Promise<void>((resolve) => stream.end(resolve));
   }
 }
 

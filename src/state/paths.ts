@@ -1,5 +1,7 @@
 // Where uber keeps its run data: .uber/ beside the config file (state, logs, leases, reports, timings).
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { UsageError } from '../errors.js';
 
 export interface UberPaths {
   readonly root: string;
@@ -14,6 +16,27 @@ export interface UberPaths {
   readonly waterfall: string;
   readonly deployWaterfall: string;
   readonly sandbox: string;
+}
+
+/** Throws a one-sentence UsageError when uber cannot write under dir (permissions, read-only mount, full disk); checked before anything runs. */
+export function assertWritable(dir: string): void {
+  const probe = path.join(dir, `.probe-${process.pid}`);
+  try {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(probe, 'uber\n'); // a byte of data, not only an inode: a full disk fails here
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'error';
+    throw new UsageError(
+      'ERR_UBER_STATE_DIR',
+      code === 'ENOSPC' ? `The disk holding ${dir} is full (ENOSPC); free some space and run again.` : `Cannot write in ${dir} (${code}); fix its permissions or mount, then run again.`,
+    );
+  } finally {
+    try {
+      rmSync(probe, { force: true });
+    } catch {
+      // nothing was written
+    }
+  }
 }
 
 export function uberPaths(projectDir: string): UberPaths {

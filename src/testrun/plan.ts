@@ -9,7 +9,7 @@ import type { Ctx } from '../context.js';
 import { UsageError } from '../errors.js';
 import { LeaseStore } from '../lease/store.js';
 import { assignFiles, assignProfiles, orderLongestFirst, parseShard, shardFromEnv, type Shard } from '../shard/shard.js';
-import { uberPaths, type UberPaths } from '../state/paths.js';
+import { assertWritable, uberPaths, type UberPaths } from '../state/paths.js';
 import { healthyProfiles, readState } from '../state/state.js';
 import { readTimings, timingKey } from '../timings/timings.js';
 import { readUserMochaConfig, type UserMochaConfig } from './mocharc.js';
@@ -110,6 +110,7 @@ export async function planTestRun(opts: TestOptions, ctx: Ctx): Promise<TestPlan
   const timings = readTimings(paths.timings);
   const files = shard ? assignFiles(everything, timings, shard) : orderLongestFirst(everything, timings);
 
+  assertWritable(paths.root); // reports, timings and leases go there
   try {
     new LeaseStore({ dir: paths.leases }).probeWritable();
   } catch (e) {

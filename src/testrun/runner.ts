@@ -8,6 +8,7 @@ import { now } from '../lease/clock.js';
 import { isAlive } from '../exec/alive.js';
 import { LeaseStore } from '../lease/store.js';
 import { settingsToEnv } from '../mocha/settings.js';
+import { collectSecrets, redactLines, Redactor } from '../redact.js';
 import { mochaArgv } from './argv.js';
 import type { TestPlan } from './plan.js';
 import { renderTestSummary, writeTestWaterfall } from '../report/index.js';
@@ -37,6 +38,10 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx): Promise<TestRunOutc
   const problems: string[] = [];
   let queue = [...plan.files];
   let mochaFailedAlone = false;
+  // test output, crash tails, JUnit and tests.json pass through the same redaction as deploys
+  const redactor = new Redactor(collectSecrets(ctx.env));
+  const out = redactLines(ctx.stdout, redactor);
+  const err = redactLines(ctx.stderr, redactor);
   try {
     for (let attempt = 1; queue.length > 0; attempt += 1) {
       const runDir = path.join(root, `attempt-${attempt}`);
@@ -48,7 +53,7 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx): Promise<TestRunOutc
         ...settingsToEnv({ leaseDir: plan.paths.leases, pool: plan.profiles, scope: plan.scope, timeoutMs: plan.leaseTimeoutMs, staleMs: undefined, runDir, testCwd: plan.testCwd }),
       };
       const t0 = now();
-      const exit = await spawnMocha(argv, { cwd: plan.testCwd, env, signal: ctx.signal, stdout: ctx.stdout, stderr: ctx.stderr });
+      const exit = await spawnMocha(argv, { cwd: plan.testCwd, env, signal: ctx.signal, stdout: out, stderr: err });
       const rec = readAttempt(runDir);
       await waitForDeath(rec.pids, 2000);
       store.sweepDead(); // leases of workers that crashed or were killed: freed, and logged as ended by death
@@ -63,16 +68,17 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx): Promise<TestRunOutc
       if (missing.length === 0 || attempt > plan.retryCrashed) break;
       for (const f of missing) {
         const out = results.get(f)?.crashOutput;
-        say(ctx, `uber: ${f} reported no result (its worker crashed)${out ? `; last output:\n${indent(out)}` : ''}`);
+        say(ctx, redactor.redact(`uber: ${f} reported no result (its worker crashed)${out ? `; last output:\n${indent(out)}` : ''}`));
       }
       say(ctx, `uber: re-running ${missing.length} crashed file${missing.length > 1 ? 's' : ''} on a fresh worker (attempt ${attempt + 1}).`);
       queue = missing;
     }
   } finally {
+    await Promise.all([new Promise((r) => out.end(r)), new Promise((r) => err.end(r))]);
     rmSync(root, { recursive: true, force: true });
   }
   const interrupted = ctx.signal.aborted;
-  const files = plan.files.map((f) => results.get(f)).filter((r): r is FileResult => r !== undefined);
+  const files = (JSON.parse(redactor.redact(JSON.stringify(plan.files.map((f) => results.get(f)).filter((r): r is FileResult => r !== undefined)))) as FileResult[]);
   const endedAt = now();
   const record = testRunRecord(files, { startedAt, endedAt, jobs: plan.jobs, profiles: plan.profiles, shard: plan.shard });
   writeReports(plan.paths, record, files);
