@@ -25,8 +25,8 @@ export function gitEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 
 /** Runs `git ...args` in cwd. Never throws for a git failure: the result says what happened. */
 export async function git(args: readonly string[], cwd: string, ctx: Pick<Ctx, 'env' | 'signal'>): Promise<GitResult> {
-  // No watchdog process per call: git calls are short, and a node supervisor each would double sync's time.
-  const res: RunResult = await run(['git', ...args], { cwd, env: gitEnv(ctx.env), signal: ctx.signal, graceMs: 3000, watchParent: false });
+  // Registered with uber's sentinel like every child: a clone or fetch does not outlive a killed uber.
+  const res: RunResult = await run(['git', ...args], { cwd, env: gitEnv(ctx.env), signal: ctx.signal, graceMs: 3000 });
   const ok = res.reason === 'exit' && res.exitCode === 0;
   return { ok, out: res.output.trim(), raw: res.output, exitCode: res.exitCode, cancelled: res.reason === 'cancelled' || (res.reason === 'spawn-error' && ctx.signal.aborted) };
 }
