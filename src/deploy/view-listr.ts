@@ -1,17 +1,13 @@
 // The TTY view of a deploy: a listr2 tree, one group per profile, one row per service (state, attempt, elapsed).
 import type { WriteStream } from 'node:tty';
-import { DefaultRenderer, Listr, ListrLogger, ProcessOutput, type ListrTaskWrapper } from 'listr2';
+import { Listr, type ListrTaskWrapper } from 'listr2';
+import { stderrTreeOptions } from '../ui/listr.js';
 import type { Ctx } from '../context.js';
 import type { Redactor } from '../redact.js';
 import type { DeployEvent, PairOutcome } from './events.js';
 import { seconds, serviceName, verdictText } from './format.js';
 import type { Pair } from './plan.js';
 import type { DeployView } from './view.js';
-
-/** listr2's tree renderer drawing on stderr, even when stdout is not a TTY (--json > file). */
-class StderrTreeRenderer extends DefaultRenderer {
-  static override nonTTY = true;
-}
 
 // listr2's wrapper type carries renderer generics we do not use
 type Row = { task?: ListrTaskWrapper<unknown, never, never>; started?: number; attempt: number; note: string; done?: (o: PairOutcome) => void };
@@ -53,16 +49,7 @@ export function listrView(ctx: Pick<Ctx, 'stderr'>, pairs: readonly Pair[], prof
           { concurrent: true, exitOnError: false, collectErrors: false },
         ),
     })) as never,
-    {
-      concurrent: true,
-      exitOnError: false,
-      collectErrors: false,
-      registerSignalListeners: false,
-      renderer: StderrTreeRenderer,
-      fallbackRendererCondition: false,
-      silentRendererCondition: false,
-      rendererOptions: { logger: new ListrLogger({ processOutput: new ProcessOutput(out, out) }), collapseSubtasks: false, collapseErrors: false },
-    },
+    stderrTreeOptions(out),
   );
   const pending = new Map<string, PairOutcome>();
   const ticker = setInterval(() => {

@@ -1,14 +1,10 @@
 // Shows a sync while it runs: a listr2 tree on a terminal, one plain line per repo elsewhere; then the summary table (stderr).
-import { DefaultRenderer, Listr, ListrLogger, ProcessOutput } from 'listr2';
+import { Listr } from 'listr2';
+import { stderrTreeOptions } from '../ui/listr.js';
 import { say } from '../context.js';
 import { planSync, runSyncPlan, syncRepos, type SyncEvent, type SyncOptions } from './sync.js';
 import { outcomeLine, statusText, summaryTable } from './table.js';
 import type { SyncOutcome } from './types.js';
-
-/** listr2's tree renderer, drawing on stderr: listr2 would otherwise fall back whenever stdout is not a TTY (--json > file). */
-class StderrTreeRenderer extends DefaultRenderer {
-  static override nonTTY = true;
-}
 
 interface Pending {
   step: (s: string) => void;
@@ -42,16 +38,7 @@ async function withTree(opts: SyncOptions): Promise<SyncOutcome[]> {
         if (o.status === 'failed') throw new Error(task.title);
       },
     })),
-    {
-      concurrent: true,
-      exitOnError: false,
-      collectErrors: false,
-      registerSignalListeners: false,
-      renderer: StderrTreeRenderer,
-      fallbackRendererCondition: false,
-      silentRendererCondition: false,
-      rendererOptions: { logger: new ListrLogger({ processOutput: new ProcessOutput(stderr, stderr) }), collapseErrors: false },
-    },
+    stderrTreeOptions(stderr),
   );
   const onEvent = (e: SyncEvent): void => {
     opts.onEvent?.(e);
