@@ -8,6 +8,7 @@
 // caught too), SIGKILL after a grace period, removes the registry and exits. One process start per uber run,
 // not one per child. Plain JS so it runs without a build step.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { appendFileSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,7 +32,7 @@ process.stdin.resume();
 process.stdin.on('close', () => {
   const groups = new Set();
   let text = '';
-  try { text = fs.readFileSync(registry, 'utf8'); } catch {}
+  if (registry) { try { text = fs.readFileSync(registry, 'utf8'); } catch {} }
   for (const line of text.split('\n')) {
     const pgid = Number(line.slice(1));
     if (!Number.isInteger(pgid) || pgid <= 1) continue; // never "-1" (everything) or init
@@ -41,7 +42,7 @@ process.stdin.on('close', () => {
     for (const g of groups) { try { process.kill(-g, sig); } catch {} }
     for (const p of marked()) { try { process.kill(-p, sig); } catch {} try { process.kill(p, sig); } catch {} }
   };
-  const done = () => { try { fs.rmSync(require('node:path').dirname(registry), { recursive: true, force: true }); } catch {} process.exit(0); };
+  const done = () => { if (registry) { try { fs.rmSync(require('node:path').dirname(registry), { recursive: true, force: true }); } catch {} } process.exit(0); };
   if (groups.size === 0 && marked().length === 0) done();
   killAll('SIGTERM');
   setTimeout(() => { killAll('SIGKILL'); done(); }, grace);
@@ -50,18 +51,34 @@ process.stdin.on('close', () => {
 
 interface Sentinel {
   readonly child: ChildProcess;
-  readonly registry: string;
+  readonly registry: string | undefined;
   readonly id: string;
 }
 
 let sentinel: Sentinel | undefined;
 
+/** Appends to the registry; a full or read-only temp folder must not stop a run (the env marker still finds children). */
+function record(registry: string | undefined, line: string): void {
+  if (registry === undefined) return;
+  try {
+    appendFileSync(registry, line);
+  } catch {
+    // best effort
+  }
+}
+
 function start(): Sentinel {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'uber-sentinel-'));
-  const registry = path.join(dir, 'groups');
-  const id = path.basename(dir);
-  appendFileSync(registry, '');
-  const child = spawn(process.execPath, ['-e', SENTINEL_SOURCE, registry, process.env.UBER_WATCHDOG_GRACE_MS ?? '3000', id], {
+  let registry: string | undefined;
+  let id = `${process.pid}-${randomUUID()}`;
+  try {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'uber-sentinel-'));
+    registry = path.join(dir, 'groups');
+    id = path.basename(dir);
+    appendFileSync(registry, '');
+  } catch {
+    registry = undefined; // e.g. ENOSPC in TMPDIR: children are still found by their UBER_SENTINEL marker
+  }
+  const child = spawn(process.execPath, ['-e', SENTINEL_SOURCE, registry ?? '', process.env.UBER_WATCHDOG_GRACE_MS ?? '3000', id], {
     detached: true,
     stdio: ['pipe', 'ignore', 'ignore'],
   });
@@ -84,8 +101,8 @@ export function groupGuard(): { readonly env: Record<string, string>; readonly r
     env: { UBER_SENTINEL: id },
     register: (pgid) => {
       if (!Number.isInteger(pgid) || pgid <= 1) throw new Error(`groupGuard: ${pgid} is not a process group`);
-      appendFileSync(registry, `+${pgid}\n`);
-      return () => appendFileSync(registry, `-${pgid}\n`);
+      record(registry, `+${pgid}\n`);
+      return () => record(registry, `-${pgid}\n`);
     },
   };
 }

@@ -21,8 +21,9 @@ export interface UberPaths {
 /** Throws a one-sentence UsageError when uber cannot write under dir (permissions, read-only mount, full disk); checked before anything runs. */
 export function assertWritable(dir: string): void {
   const probe = path.join(dir, `.probe-${process.pid}`);
+  let created: string | undefined; // the first folder this check made; removed again so a refused run leaves no trace
   try {
-    mkdirSync(dir, { recursive: true });
+    created = mkdirSync(dir, { recursive: true });
     writeFileSync(probe, 'uber\n'); // a byte of data, not only an inode: a full disk fails here
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? 'error';
@@ -32,7 +33,7 @@ export function assertWritable(dir: string): void {
     );
   } finally {
     try {
-      rmSync(probe, { force: true });
+      rmSync(created ?? probe, { recursive: true, force: true });
     } catch {
       // nothing was written
     }
