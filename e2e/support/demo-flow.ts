@@ -1,12 +1,13 @@
 // Shared parts of the demo flows: drive node dist/bin.js, and look into sandbox accounts through the AWS SDK.
 import { DynamoDBClient, ListTablesCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createDemoWorkspace, linkTestDeps } from '../../scripts/demo-workspace.mjs';
 import { readProfiles } from '../../src/aws/profiles.js';
 import { sandboxEnv } from '../../src/sandbox/aws-files.js';
+import { readAudit, type AuditRecord } from '../../src/lease/audit.js';
 import { sandboxFiles } from '../../src/sandbox/layout.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'; // Node 20 is supported by the SDK versions we pin
@@ -110,20 +111,11 @@ export async function writesIn(client: DynamoDBClient): Promise<Map<string, numb
   return counts;
 }
 
-export interface AuditLine {
-  leaseId: string;
-  profile: string;
-  pid: number;
-  file: string | null;
-  test: string | null;
-  start: number;
-  end: number;
-}
+/** A lease as uber's audit log records it (the checker below is the test's own, independent of uber's). */
+export type AuditLine = AuditRecord;
 
 export function readAuditLines(work: string): AuditLine[] {
-  const file = path.join(work, '.uber', 'leases', 'audit.jsonl');
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as AuditLine);
+  return readAudit(path.join(work, '.uber', 'leases', 'audit.jsonl'));
 }
 
 /** Pairs of leases of one profile that were held at the same time (by distinct lease ids). */
