@@ -7,7 +7,7 @@ import { uberPaths } from '../../src/state/paths.js';
 import { writeState } from '../../src/state/state.js';
 import { readTimings, writeTimings, type Timings } from '../../src/timings/timings.js';
 import { knownRun, knownState } from '../report/fixtures.js';
-import { runCli } from './run-cli.js';
+import { runCli } from '../support/run-cli.js';
 import { validateCircleConfig } from './validate.js';
 
 function project(config = 'profiles: [ci-1, ci-2, ci-3]\n'): string {

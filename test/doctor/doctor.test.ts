@@ -3,21 +3,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
-import { buildProgram, type CommandResult } from '../../src/cli/program.js';
 import { UsageError } from '../../src/errors.js';
+import { runCli } from '../support/run-cli.js';
 
-async function doctor(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (b: Buffer) => (out += b.toString()));
-  stderr.on('data', (b: Buffer) => (err += b.toString()));
-  const result: CommandResult = { code: 0 };
-  const ctx = { cwd, env, stdout, stderr, signal: new AbortController().signal, interactive: false, debug: false };
-  await (await buildProgram(ctx, result, ['doctor', ...args])).parseAsync(['node', 'uber', 'doctor', ...args]);
-  return { code: result.code, stdout: out, stderr: err };
+/** `uber doctor ...args` in-process, with the exit code bin.ts would give. */
+async function doctor(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<{ code: number; stdout: string; stderr: string; error?: Error }> {
+  const r = await runCli(['doctor', ...args], cwd, env);
+  return { code: r.code, stdout: r.out, stderr: r.err, error: r.error };
 }
 
 describe('uber doctor', function () {
@@ -75,6 +67,9 @@ describe('uber doctor', function () {
   });
 
   it('an unknown profile is a usage error (exit 2) and nothing is checked', async () => {
-    await assert.rejects(doctor(['--profiles', 's1,ghost'], env, dir), (e: unknown) => e instanceof UsageError && /Profile "ghost" is not in/.test(e.message));
+    const r = await doctor(['--profiles', 's1,ghost'], env, dir);
+    assert.equal(r.code, 2);
+    assert.ok(r.error instanceof UsageError && /Profile "ghost" is not in/.test(r.error.message), String(r.error));
+    assert.equal(r.stdout, '', 'nothing was checked');
   });
 });
