@@ -16,6 +16,17 @@ async function until(what: () => boolean, ms: number): Promise<boolean> {
   return what();
 }
 
+/** SIGKILLs uber, then waits up to 10 s for its tagged descendants to go; returns those left and how long it took. */
+async function killUber(pid: number, done: Promise<unknown>, tag: string): Promise<{ left: Awaited<ReturnType<typeof waitForNoTagged>>; gone: number }> {
+  process.kill(pid, 'SIGKILL');
+  await done;
+  const t0 = Date.now();
+  const left = await waitForNoTagged(tag, 10_000);
+  const gone = Date.now() - t0;
+  killTagged(tag); // whatever outlived the check must not leak into later tests
+  return { left, gone };
+}
+
 describe('chaos: uber test interrupted, orchestrator killed', function () {
   this.timeout(900_000);
   const projects: ChaosProject[] = [];
@@ -45,12 +56,7 @@ describe('chaos: uber test interrupted, orchestrator killed', function () {
     p.env.SLS_FIXTURE_SLEEP_MS = '60000';
     const run = startUber(['deploy', '--branch', 'main'], { cwd: p.dir, env: p.env, timeoutMs: 180_000 });
     assert.ok(await until(() => p.journal().filter((l) => l.event === 'start').length >= 2, 120_000), 'two deploys started');
-    process.kill(run.pid, 'SIGKILL');
-    await run.done;
-    const t0 = Date.now();
-    const left = await waitForNoTagged(p.tag, 10_000);
-    const gone = Date.now() - t0;
-    killTagged(p.tag);
+    const { left, gone } = await killUber(run.pid, run.done, p.tag);
     console.log(`      SIGKILL (deploy): ${left.length} children alive 10 s later (all gone after ${(gone / 1000).toFixed(1)} s)`);
     assert.deepEqual(left, []);
   });
@@ -60,12 +66,7 @@ describe('chaos: uber test interrupted, orchestrator killed', function () {
     writeSuite(p, 2, 1, 60_000);
     const run = startUber(['test', '--profiles', 'ci-1,ci-2', '--jobs', '2'], { cwd: p.dir, env: p.env, timeoutMs: 180_000 });
     assert.ok(await until(() => p.leases().length === 2, 120_000), `both accounts leased: ${run.stderr()}`);
-    process.kill(run.pid, 'SIGKILL');
-    await run.done;
-    const t0 = Date.now();
-    const left = await waitForNoTagged(p.tag, 10_000);
-    const gone = Date.now() - t0;
-    killTagged(p.tag);
+    const { left, gone } = await killUber(run.pid, run.done, p.tag);
     const heldAfterKill = p.leases().length;
 
     // Each account on its own, so a lock left behind by the killed run could not hide behind the other account.
