@@ -1,6 +1,7 @@
 // The one place that spawns processes: own process group, abort → SIGTERM → SIGKILL, timeout, why-it-ended.
 import { execa } from 'execa';
 import type { Writable } from 'node:stream';
+import { killGroup } from './kill.js';
 import { groupGuard } from './watchdog.js';
 
 export interface RunOptions {
@@ -33,18 +34,6 @@ export interface RunResult {
 }
 
 const MAX_KEEP = 1 << 20;
-
-function killGroup(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, sig);
-  } catch {
-    try {
-      process.kill(pid, sig);
-    } catch {
-      // already gone
-    }
-  }
-}
 
 /** Runs argv[0] with argv[1..] (never a shell) in its own process group and reports how it ended. */
 export async function run(argv: readonly string[], opts: RunOptions): Promise<RunResult> {

@@ -1,6 +1,7 @@
 // Runs mocha in its own process group (abort → SIGTERM → SIGKILL the group; dies with uber via the sentinel), output passed through.
 import { spawn } from 'node:child_process';
 import type { Writable } from 'node:stream';
+import { killGroup } from '../exec/kill.js';
 import { groupGuard } from '../exec/watchdog.js';
 
 export interface MochaExit {
@@ -13,14 +14,6 @@ export interface MochaExit {
 }
 
 const TAIL = 16 * 1024;
-
-function killGroup(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, sig);
-  } catch {
-    // group already gone
-  }
-}
 
 export function spawnMocha(argv: readonly string[], opts: { cwd: string; env: NodeJS.ProcessEnv; signal: AbortSignal; stdout: Writable; stderr: Writable; graceMs?: number }): Promise<MochaExit> {
   return new Promise((resolve) => {
