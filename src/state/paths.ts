@@ -16,6 +16,8 @@ export interface UberPaths {
   readonly waterfall: string;
   readonly deployWaterfall: string;
   readonly sandbox: string;
+  /** One folder per run (src/run/id.ts): .uber/runs/<id>/. */
+  readonly runs: string;
 }
 
 /** Throws a one-sentence UsageError when uber cannot write under dir (permissions, read-only mount, full disk); checked before anything runs. */
@@ -57,5 +59,6 @@ export function uberPaths(projectDir: string): UberPaths {
     waterfall: path.join(reports, 'waterfall.html'),
     deployWaterfall: path.join(reports, 'deploy-waterfall.html'),
     sandbox: path.join(root, 'sandbox'),
+    runs: path.join(root, 'runs'),
   };
 }
