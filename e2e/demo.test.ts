@@ -53,6 +53,16 @@ describe('e2e: the demo (scripts/demo.mjs)', function () {
     assert.equal(isAlive(pid), false, 'no sandbox process is left');
   });
 
+  it('prints the test run summary once (from uber test; the report step adds only the deploy summary)', () => {
+    const all = `${demo.out}\n${demo.err}`;
+    assert.equal(all.match(/^Test run: /gm)?.length, 1, all);
+    assert.equal(all.match(/^Deploy of feat-x: /gm)?.length, 1, all);
+  });
+
+  it('writes no colour codes into a pipe (mocha, uber and the demo alike)', () => {
+    assert.equal(`${demo.out}${demo.err}`.includes('\x1b['), false, JSON.stringify(`${demo.out}${demo.err}`.slice(0, 2000)));
+  });
+
   describe('what it left behind (sandbox restarted on the same data)', () => {
     before(async () => {
       const up = await uber(['sandbox', 'up', '--accounts', '3', '--dir', path.join(work, '.uber', 'sandbox')], { cwd: root, env });

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { createDemoWorkspace, linkTestDeps, UBER_ROOT } from './demo-workspace.mjs';
 
 const work = path.resolve(process.env.UBER_DEMO_DIR || path.join(os.tmpdir(), 'uber-demo'));
@@ -13,12 +14,19 @@ const bin = path.join(UBER_ROOT, 'dist', 'bin.js');
 const sandboxDir = path.join(work, '.uber', 'sandbox');
 const profiles = ['sandbox-1', 'sandbox-2', 'sandbox-3'];
 const started = performance.now();
-const bold = (s) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[22m` : s);
+if (!existsSync(bin)) {
+  process.stderr.write('uber demo: dist/bin.js is missing; run "npm run demo", which builds uber first.\n');
+  process.exit(1);
+}
+// uber's own colour rule (a TTY, FORCE_COLOR, NO_COLOR), so the demo's headings match uber's output
+const { wantsColour } = await import(pathToFileURL(path.join(UBER_ROOT, 'dist', 'ui', 'colour.js')).href);
+const bold = (s) => (wantsColour(process.stdout, process.env) ? `\x1b[1m${s}\x1b[22m` : s);
 const say = (line = '') => process.stdout.write(`${line}\n`);
 const secs = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
 
 // Only this script's own variables decide where uber's AWS calls go: nothing of the user's real AWS setup.
-const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', FORCE_COLOR: process.stdout.isTTY ? '1' : '0' };
+// uber's output goes straight to this script's stdout and stderr, so uber sees the same TTY (or pipe) and decides colour itself.
+const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
 for (const k of ['AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION', 'AWS_DEFAULT_REGION', 'UBER_PROFILES']) delete env[k];
 
 let child;
@@ -63,7 +71,6 @@ async function step(title, args, opts) {
 }
 
 async function main() {
-  if (!existsSync(bin)) throw new Error('dist/bin.js is missing; run "npm run demo", which builds uber first.');
   say(bold('uber demo — sync → deploy into 3 accounts → parallel tests → report, all on this machine, offline'));
   say(`Work folder: ${work} (wiped at the start of each run)`);
   if (existsSync(path.join(sandboxDir, 'server.pid'))) await uber(['sandbox', 'down', '--dir', sandboxDir]); // a previous run killed hard
@@ -87,8 +94,10 @@ async function main() {
   linkTestDeps(path.join(work, 'repos', 'tests'));
   await step('4/5 Integration tests in parallel, one account per test', ['test', '--parallel']);
 
+  // uber test has just printed the test run's summary; the report step adds the deploy's (and its waterfall page)
   say(`\n${bold('▶ 5/5 Report')}   [${secs()}]`);
-  await uber(['report']);
+  say('  $ uber report --deploys   (the test summary is above, from uber test)');
+  await uber(['report', '--deploys']);
   const reports = path.join(work, '.uber', 'reports');
   say(`\n  Reports: ${reports}`);
   for (const f of ['waterfall.html', 'deploy-waterfall.html', 'junit.xml', 'tests.json']) if (existsSync(path.join(reports, f))) say(`    ${path.join(reports, f)}`);

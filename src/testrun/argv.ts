@@ -25,6 +25,8 @@ export interface ArgvInput {
   readonly extra: readonly string[];
   readonly userRc: UserMochaConfig;
   readonly runDir: string;
+  /** From wantsColour (src/ui/colour.ts): always passed as --color or --no-color, so mocha never guesses (its
+   * picocolors turns colour on for a pipe when CI or FORCE_COLOR=0 is set). */
   readonly color: boolean;
 }
 
@@ -42,7 +44,7 @@ export function mochaArgv(i: ArgvInput): string[] {
     '--require',
     plugin,
     ...(i.reporter ? ['--reporter', i.reporter] : []),
-    ...(i.color ? ['--color'] : []),
+    i.color ? '--color' : '--no-color',
     ...i.extra,
     ...i.files,
   ];

@@ -15,6 +15,7 @@ import { renderTestSummary, writeTestWaterfall } from '../report/index.js';
 import { testRunRecord, writeReports } from './reports.js';
 import { fileResult, missingFiles, readAttempt, type FileResult } from './results.js';
 import { spawnMocha } from './spawn.js';
+import { wantsColour, type MaybeTty } from '../ui/colour.js';
 
 export interface TestRunOutcome {
   readonly ok: boolean;
@@ -47,7 +48,7 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx): Promise<TestRunOutc
       const runDir = path.join(root, `attempt-${attempt}`);
       mkdirSync(runDir, { recursive: true });
       const jobs = attempt === 1 ? plan.jobs : Math.min(plan.jobs, queue.length);
-      const argv = mochaArgv({ files: queue, jobs, reporter: plan.reporter, extra: plan.extra, userRc: plan.userRc, runDir, color: Boolean((ctx.stdout as { isTTY?: boolean }).isTTY) });
+      const argv = mochaArgv({ files: queue, jobs, reporter: plan.reporter, extra: plan.extra, userRc: plan.userRc, runDir, color: wantsColour(ctx.stdout as MaybeTty, ctx.env) });
       const env = {
         ...ctx.env,
         ...settingsToEnv({ leaseDir: plan.paths.leases, pool: plan.profiles, scope: plan.scope, timeoutMs: plan.leaseTimeoutMs, staleMs: undefined, runDir, testCwd: plan.testCwd }),
