@@ -16,7 +16,7 @@ export const repoSchema = z.strictObject({
 export const deploySchema = z.strictObject({
   command: nonEmpty
     .default('sls deploy --stage {stage} --aws-profile {profile}')
-    .describe('argv template, never a shell; placeholders {stage} {profile} {service} {repo} {branch}'),
+    .describe("argv template, never a shell; placeholders {stage} {profile} {service} (the service's name) {servicePath} (its folder) {repo} {branch}"),
   stage: nonEmpty.default('ci').describe('value of {stage}'),
   retries: z.number().int().min(0).max(10).default(2).describe('extra attempts for transient failures'),
   concurrency: z

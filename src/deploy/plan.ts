@@ -1,6 +1,8 @@
 // The deploy plan: services found by each repo's globs × profiles, one pair each (pure once services are found).
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { glob } from 'tinyglobby';
+import { parse } from 'yaml';
 import { UsageError } from '../errors.js';
 import type { RepoConfig } from '../config/schema.js';
 import { fillTemplate, type Vars } from './template.js';
@@ -8,8 +10,10 @@ import { fillTemplate, type Vars } from './template.js';
 export interface Service {
   readonly repo: string;
   readonly repoDir: string;
-  /** Folder of the service's serverless.yml inside the repo, '/'-separated; "." for the root. */
+  /** Folder of the service's serverless.yml inside the repo, '/'-separated; "." for the root ({servicePath}). */
   readonly service: string;
+  /** The service's name ({service}): `service:` of its serverless.yml, else the folder's name (see serviceNameOf). */
+  readonly name?: string | undefined;
 }
 
 export interface Pair extends Service {
@@ -27,9 +31,36 @@ export function serviceSlug(service: string): string {
   return service.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '');
 }
 
+/** The folder's name: "services/billing" → "billing"; the repo root → the repo's name. */
+export function folderName(s: Pick<Service, 'repo' | 'service'>): string {
+  return s.service === '.' || s.service === '' ? s.repo : path.posix.basename(s.service);
+}
+
+/** {service}: the name findServices read from serverless.yml, else the folder's name. */
+export function serviceNameOf(s: Service): string {
+  return s.name ?? folderName(s);
+}
+
+/**
+ * `service:` of a serverless.yml / .yaml / .json, when it is a plain string (serverless v3 refuses the object form
+ * `service: { name: x }`); undefined for a variable (`${...}`), a .js/.ts file or a file that does not parse.
+ */
+export async function readServiceName(file: string): Promise<string | undefined> {
+  let doc: unknown;
+  try {
+    const text = await readFile(file, 'utf8');
+    // CloudFormation tags (!Ref, !GetAtt) are unknown to the parser: silent, they stay plain values
+    doc = file.endsWith('.json') ? JSON.parse(text) : /\.ya?ml$/.test(file) ? parse(text, { logLevel: 'silent' }) : undefined;
+  } catch {
+    return undefined;
+  }
+  const name = (doc as { service?: unknown } | null | undefined)?.service;
+  return typeof name === 'string' && name.trim() !== '' && !name.includes('${') ? name.trim() : undefined;
+}
+
 /** Finds the services of one repo: every match of its globs (node_modules and .serverless ignored), by folder. */
 export async function findServices(repo: RepoConfig, repoDir: string, index: number): Promise<Service[]> {
-  const found = new Set<string>();
+  const found = new Map<string, string>(); // folder → its first matched file
   for (const [i, pattern] of repo.services.entries()) {
     const files = await glob(pattern, { cwd: repoDir, ignore: ['**/node_modules/**', '**/.serverless/**', '.git/**'], onlyFiles: true, dot: false });
     if (files.length === 0) {
@@ -38,13 +69,43 @@ export async function findServices(repo: RepoConfig, repoDir: string, index: num
         `repos[${index}].services[${i}] "${pattern}" matches nothing in ${repoDir}; fix the glob in uber.config.yaml.`,
       );
     }
-    for (const f of files) found.add(path.posix.dirname(f.split(path.sep).join('/')));
+    for (const f of files) {
+      const dir = path.posix.dirname(f.split(path.sep).join('/'));
+      if (!found.has(dir)) found.set(dir, f);
+    }
   }
-  return [...found].sort().map((service) => ({ repo: repo.name, repoDir, service }));
+  const services = [...found.keys()].sort();
+  return Promise.all(
+    services.map(async (service) => {
+      const s = { repo: repo.name, repoDir, service };
+      return { ...s, name: (await readServiceName(path.join(repoDir, found.get(service)!))) ?? folderName(s) };
+    }),
+  );
+}
+
+/**
+ * A template that uses {service} must tell every service of a repo apart by it: two services of one repo with one name
+ * would get the same stack name and the same `--package dist/{service}`. That is a usage error (exit 2).
+ */
+export function assertDistinctNames(services: readonly Service[], words: readonly string[]): void {
+  if (!words.some((w) => w.includes('{service}'))) return;
+  const seen = new Map<string, Service>();
+  for (const s of services) {
+    const key = `${s.repo}\u0000${serviceNameOf(s)}`;
+    const other = seen.get(key);
+    if (other) {
+      throw new UsageError(
+        'ERR_UBER_SERVICE_NAME',
+        `Services "${other.service}" and "${s.service}" of repo "${s.repo}" are both named "${serviceNameOf(s)}", so {service} in deploy.command cannot tell them apart; give each its own "service:" in serverless.yml or use {servicePath}.`,
+      );
+    }
+    seen.set(key, s);
+  }
 }
 
 /** Every service × every profile, interleaved by profile so that a queue spreads across accounts. */
 export function planPairs(services: readonly Service[], profiles: readonly string[], words: readonly string[], vars: Pick<Vars, 'stage' | 'branch'>): Pair[] {
+  assertDistinctNames(services, words);
   const pairs: Pair[] = [];
   for (const s of services) {
     for (const profile of profiles) {
@@ -53,7 +114,7 @@ export function planPairs(services: readonly Service[], profiles: readonly strin
         profile,
         id: `${profile}/${s.repo}/${s.service}`,
         slug: `${s.repo}--${serviceSlug(s.service)}`,
-        argv: fillTemplate(words, { ...vars, profile, service: s.service, repo: s.repo }),
+        argv: fillTemplate(words, { ...vars, profile, service: serviceNameOf(s), servicePath: s.service, repo: s.repo }),
       });
     }
   }

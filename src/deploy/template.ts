@@ -1,7 +1,8 @@
 // The deploy command template: split into argv once (quotes honoured, never a shell), then filled per argument.
 import { UsageError } from '../errors.js';
 
-export const PLACEHOLDERS = ['stage', 'profile', 'service', 'repo', 'branch'] as const;
+/** {service} is the service's name (serverless.yml `service:`, else its folder's); {servicePath} its folder in the repo. */
+export const PLACEHOLDERS = ['stage', 'profile', 'service', 'servicePath', 'repo', 'branch'] as const;
 export type Vars = Record<(typeof PLACEHOLDERS)[number], string>;
 
 /** Splits "sls deploy --stage '{stage}'" into words; single and double quotes group, backslash escapes. */
@@ -55,5 +56,5 @@ export function parseTemplate(template: string): string[] {
 
 /** Fills each argument separately: a value with spaces stays one argument. */
 export function fillTemplate(words: readonly string[], vars: Vars): string[] {
-  return words.map((w) => w.replace(/\{(stage|profile|service|repo|branch)\}/g, (_, k: keyof Vars) => vars[k]));
+  return words.map((w) => w.replace(/\{(stage|profile|servicePath|service|repo|branch)\}/g, (_, k: keyof Vars) => vars[k]));
 }

@@ -10,9 +10,10 @@ describe('deploy/template', () => {
   it('splits once with quotes and escapes, then fills each argument on its own', () => {
     const words = parseTemplate(`sls deploy --stage {stage} --param "team=a b" --tag '{repo}:{service}' x\\ y`);
     assert.deepEqual(words, ['sls', 'deploy', '--stage', '{stage}', '--param', 'team=a b', '--tag', '{repo}:{service}', 'x y']);
-    const argv = fillTemplate(words, { stage: 'ci; rm -rf /', profile: 'p', service: 'services/api', repo: 'orders', branch: 'b' });
+    const argv = fillTemplate(words, { stage: 'ci; rm -rf /', profile: 'p', service: 'api', servicePath: 'services/api', repo: 'orders', branch: 'b' });
     assert.equal(argv[3], 'ci; rm -rf /', 'a value stays one argument, no shell sees it');
-    assert.equal(argv[7], 'orders:services/api');
+    assert.equal(argv[7], 'orders:api');
+    assert.deepEqual(fillTemplate(['--package', 'dist/{service}', '{servicePath}/x'], { stage: '', profile: '', service: 'api', servicePath: 'services/api', repo: '', branch: '' }), ['--package', 'dist/api', 'services/api/x']);
     assert.equal(argv.length, 9);
   });
 
@@ -52,5 +53,45 @@ describe('deploy/plan', () => {
     assert.deepEqual(pairs[1]!.argv, ['sls', 'deploy', '--stage', 'ci', '--aws-profile', 'ci-2', '--b', 'feat/x']);
     assert.equal(pairs[2]!.slug, 'orders--services-a');
     assert.equal(serviceSlug('.'), 'root');
+  });
+});
+
+describe('deploy/plan: {service} is the service\'s name, {servicePath} its folder', () => {
+  let dir: string;
+  const write = (f: string, text: string): void => {
+    mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+    writeFileSync(path.join(dir, f), text);
+  };
+  before(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'uber-plan-name-'));
+    write('services/billing/serverless.yml', "service: billing-api\nprovider:\n  name: aws\n  role: !GetAtt Role.Arn\n");
+    write('services/quoted/serverless.yml', 'service: "quoted-svc" # a comment\n');
+    write('services/plain/serverless.yml', 'provider:\n  name: aws\n');
+    write('services/var/serverless.yml', 'service: ${self:custom.name}\n');
+    write('services/object/serverless.yml', 'service:\n  name: old-style\n');
+    write('services/json/serverless.json', '{"service": "from-json"}');
+    write('serverless.yml', 'service: root-svc\n');
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads service: from serverless.yml (tags, quotes, JSON), else the folder\'s name', async () => {
+    const s = await findServices({ name: 'orders', url: 'file:///x', services: ['serverless.yml', 'services/*/serverless.{yml,json}'] }, dir, 0);
+    assert.deepEqual(
+      s.map((x) => [x.service, x.name]),
+      [['.', 'root-svc'], ['services/billing', 'billing-api'], ['services/json', 'from-json'], ['services/object', 'object'], ['services/plain', 'plain'], ['services/quoted', 'quoted-svc'], ['services/var', 'var']],
+    );
+    const [pair] = planPairs([s[1]!], ['ci-1'], parseTemplate('sls package --package dist/{service} --stack {service}-{stage} --path {servicePath}'), { stage: 'ci', branch: 'b' });
+    assert.deepEqual(pair!.argv, ['sls', 'package', '--package', 'dist/billing-api', '--stack', 'billing-api-ci', '--path', 'services/billing']);
+  });
+
+  it('two services of one repo with one name: a usage error when the template uses {service}; fine otherwise', () => {
+    const twins = [{ repo: 'o', repoDir: dir, service: 'a/api', name: 'api' }, { repo: 'o', repoDir: dir, service: 'b/api', name: 'api' }];
+    assert.throws(
+      () => planPairs(twins, ['p'], parseTemplate('sls deploy --package dist/{service}'), { stage: 'ci', branch: 'b' }),
+      (e: Error & { code?: string }) => e.code === 'ERR_UBER_SERVICE_NAME' && /"a\/api" and "b\/api" of repo "o" are both named "api".*\{servicePath\}/.test(e.message),
+    );
+    assert.equal(planPairs(twins, ['p'], parseTemplate('sls deploy --config {servicePath}/serverless.yml'), { stage: 'ci', branch: 'b' }).length, 2);
+    const otherRepo = [twins[0]!, { ...twins[1]!, repo: 'other' }];
+    assert.equal(planPairs(otherRepo, ['p'], parseTemplate('sls deploy --package dist/{service}'), { stage: 'ci', branch: 'b' }).length, 2, 'another repo may reuse a name');
   });
 });
