@@ -2,7 +2,11 @@
 import { Writable } from 'node:stream';
 import { profileSecrets } from './aws/profiles.js';
 
-const SECRET_ENV = /(SECRET|TOKEN|PASSWORD|ACCESS_KEY|PRIVATE_KEY|CREDENTIAL)/i;
+/**
+ * Names whose values are secrets. A deploy sees most of uber's environment (deploy.env: inherit), so every value that
+ * looks secret by its name is masked in all output: DATADOG_API_KEY, STRIPE_KEY, DB_PASSWD, SENTRY_DSN, DATABASE_URL...
+ */
+const SECRET_ENV = /(SECRET|TOKEN|PASSWORD|PASSWD|PASSPHRASE|ACCESS_KEY|PRIVATE_KEY|API_?KEY|CREDENTIAL|(^|_)KEY$|(^|_)AUTH$|(^|_)DSN$|DATABASE_URL|CONNECTION_STRING|WEBHOOK)/i;
 const KEY_ID = /\b(AKIA|ASIA|AIDA|AROA|AGPA|ANPA|ANVA|AIPA)[A-Z0-9]{12,20}\b/g;
 const MASK = '***';
 

@@ -34,14 +34,15 @@ describe('chaos: secrets never leak', function () {
   it('deploy ok + failed, uber test, uber report: zero canary forms in output, .uber/logs, state, --json, JUnit, waterfall', async () => {
     const t = Math.random().toString(36).slice(2, 8);
     const cred = { secret: `credSecret-${t}-q/9+Z`, token: `credToken-${t}-w7"x\\y`, keyId: 'AKIACANARY' + t.toUpperCase().padEnd(10, 'Q') };
-    const env = { secret: `envSecret-${t}-p/3+K`, token: `envToken-${t}-"quoted"\\back/slash+=` };
-    const canaries = [cred.secret, cred.token, env.secret, env.token];
+    const env = { secret: `envSecret-${t}-p/3+K`, token: `envToken-${t}-"quoted"\\back/slash+=`, apiKey: `ddApiKey-${t}-0f9e` };
+    // DATADOG_API_KEY: a deploy now sees uber's environment (deploy.env: inherit), so a secret-looking name must be masked too
+    const canaries = [cred.secret, cred.token, env.secret, env.token, env.apiKey];
     p = makeChaosProject({
       repos: [{ name: 'orders' }],
       profiles: ['ci-1', 'ci-2'],
       deploy: { command: 'chaos-leak --stage {stage} --aws-profile {profile}' },
       awsCredentials: ['ci-1', 'ci-2'].map((n) => `[${n}]\naws_access_key_id = ${cred.keyId}\naws_secret_access_key = ${cred.secret}\naws_session_token = ${cred.token}\n`).join(''),
-      env: { AWS_SECRET_ACCESS_KEY: env.secret, AWS_SESSION_TOKEN: env.token },
+      env: { AWS_SECRET_ACCESS_KEY: env.secret, AWS_SESSION_TOKEN: env.token, DATADOG_API_KEY: env.apiKey },
     });
     const canaryFile = path.join(p.root, 'canaries.json');
     writeFileSync(canaryFile, JSON.stringify(canaries));

@@ -25,6 +25,10 @@ export const deploySchema = z.strictObject({
     .describe('deploys at once; auto fits cores and free memory'),
   perProfile: z.number().int().min(1).max(64).default(2).describe('deploys into one account at once'),
   timeout: z.number().int().min(1).default(3600).describe('seconds before one deploy attempt is killed'),
+  env: z
+    .enum(['inherit', 'strict'])
+    .default('inherit')
+    .describe("inherit: the deploy sees uber's environment minus AWS credential/profile/region variables, HOME, TMPDIR and UBER_*; strict: only locale, terminal, proxy and CA settings plus UBER_PASS_ENV"),
 });
 
 export const testSchema = z.strictObject({

@@ -1,5 +1,7 @@
 // One deploy attempt: isolate, run the command in the copy, classify how it ended, clean up.
 import { classify, type Classification } from '../failure/classify.js';
+import type { EnvMode } from '../isolation/env.js';
+import { envHint } from '../isolation/env-hint.js';
 import { isolate } from '../isolation/isolate.js';
 import { run } from '../exec/run.js';
 import type { Redactor } from '../redact.js';
@@ -18,6 +20,8 @@ export interface AttemptOptions {
   readonly signal: AbortSignal;
   readonly log: RedactedLog;
   readonly redactor: Redactor;
+  /** deploy.env ("inherit" when absent). */
+  readonly envMode?: EnvMode | undefined;
   /** Receives the removal of the temp copy, which runs off the deploy's slot; the runner awaits it before returning. */
   readonly cleanup: (removal: Promise<void>) => void;
 }
@@ -41,6 +45,7 @@ export async function runAttempt(o: AttemptOptions): Promise<AttemptResult> {
       parentDir: o.tempParent,
       label: `${pair.profile}-${pair.slug}-${o.attempt}`,
       keep: o.keepTemp,
+      envMode: o.envMode,
     });
   } catch (e) {
     const output = `uber could not prepare the isolated copy of ${pair.repoDir}: ${(e as Error).message}`;
@@ -53,7 +58,9 @@ export async function runAttempt(o: AttemptOptions): Promise<AttemptResult> {
     const verdict = classify(res);
     const why = res.reason === 'exit' ? `exit ${res.exitCode}` : res.reason === 'signal' ? `signal ${res.signal}` : res.reason;
     o.log.note(`=== attempt ${o.attempt} ended: ${why}${res.errorMessage ? ` (${res.errorMessage})` : ''} after ${Math.round(res.durationMs)} ms → ${verdict.class} (${verdict.rule})`);
-    const output = res.errorMessage ? `${res.output}\n${res.errorMessage}` : res.output;
+    const hint = verdict.rule === 'unresolved-variable' ? await envHint({ output: res.output, serviceDir: iso.cwd, parent: o.env, child: iso.env, mode: o.envMode }) : undefined;
+    if (hint) o.log.note(hint);
+    const output = [res.output, res.errorMessage, hint].filter(Boolean).join('\n');
     return { verdict, output: o.redactor.redact(output), kept: o.keepTemp ? iso.root : undefined };
   } finally {
     o.cleanup(iso.dispose());

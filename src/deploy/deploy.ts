@@ -96,6 +96,7 @@ export async function deploy(ctx: Ctx, flags: DeployFlags): Promise<DeployResult
     logDir: paths.logs,
     redactor,
     keepTemp: flags.keepTemp,
+    envMode: config.deploy.env,
     tempParent: ctx.env.TMPDIR ?? os.tmpdir(),
     backoff: { baseMs: backoffBase(ctx.env) },
     onEvent: (e) => view.onEvent(e),

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { backoff, type BackoffOptions } from '../failure/backoff.js';
+import type { EnvMode } from '../isolation/env.js';
 import type { Redactor } from '../redact.js';
 import type { DeployAttempt } from '../state/state.js';
 import { runAttempt } from './attempt.js';
@@ -27,6 +28,8 @@ export interface RunnerOptions {
   readonly logDir: string;
   readonly redactor: Redactor;
   readonly keepTemp?: boolean | undefined;
+  /** deploy.env: which of the parent's variables each deploy sees. */
+  readonly envMode?: EnvMode | undefined;
   readonly tempParent?: string | undefined;
   readonly backoff?: BackoffOptions | undefined;
   readonly onEvent?: ((e: DeployEvent) => void) | undefined;
@@ -103,7 +106,7 @@ export async function runDeploys(o: RunnerOptions): Promise<PairOutcome[]> {
     const begin = epochMs();
     const res = await runAttempt({
       pair: item.pair, attempt: n, env: o.env, cwd: o.cwd, tempParent, keepTemp: o.keepTemp ?? false,
-      timeoutMs: o.timeoutMs, graceMs: o.graceMs ?? 5000, signal: cancel.signal, log: item.log, redactor: o.redactor,
+      timeoutMs: o.timeoutMs, graceMs: o.graceMs ?? 5000, signal: cancel.signal, log: item.log, redactor: o.redactor, envMode: o.envMode,
       cleanup: (removal) => removals.push(removal.catch(() => undefined)),
     });
     const { verdict } = res;

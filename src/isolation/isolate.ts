@@ -4,7 +4,7 @@ import { chmod, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { copyRepo } from './copy.js';
-import { childEnv } from './env.js';
+import { childEnv, type EnvMode } from './env.js';
 
 export interface IsolateOptions {
   /** The original repo folder. */
@@ -12,7 +12,7 @@ export interface IsolateOptions {
   /** The service folder relative to the repo ("." for the root). */
   readonly service: string;
   readonly profile: string;
-  /** The parent env (allow-listed, never passed whole). */
+  /** The parent env; deploy.env decides which of it the deploy sees (src/isolation/env.ts). */
   readonly env: NodeJS.ProcessEnv;
   /** Resolves relative AWS file paths in env. */
   readonly cwd: string;
@@ -21,6 +21,8 @@ export interface IsolateOptions {
   /** A short readable name for the temp dir. */
   readonly label?: string | undefined;
   readonly keep?: boolean | undefined;
+  /** deploy.env: which of the parent's variables the deploy sees. */
+  readonly envMode?: EnvMode | undefined;
 }
 
 export interface Isolation extends AsyncDisposable {
@@ -74,7 +76,7 @@ export async function isolate(opts: IsolateOptions): Promise<Isolation> {
     await chmod(home, 0o700); // mkdir's mode is masked by the umask
     await linkSsoCache(opts.env, home);
     const cwd = path.resolve(workDir, opts.service);
-    const env = childEnv(opts.env, { profile: opts.profile, home, tmpDir, cwd: opts.cwd, binDirs: binDirs(workDir, cwd) });
+    const env = childEnv(opts.env, { profile: opts.profile, home, tmpDir, cwd: opts.cwd, binDirs: binDirs(workDir, cwd), mode: opts.envMode });
     return { root, workDir, cwd, home, env, dispose, [Symbol.asyncDispose]: dispose };
   } catch (e) {
     await rm(root, { recursive: true, force: true });
