@@ -1,20 +1,7 @@
 // `uber doctor`: every profile resolves (credentials, region) and no two profiles are one account; exit 1 when not.
-import { readProfiles, requireProfiles } from '../aws/profiles.js';
-import { loadConfig } from '../config/load.js';
-import type { Ctx } from '../context.js';
-import { checkProfile, duplicateAccounts } from '../doctor/identity.js';
+import { doctor } from '../doctor/doctor.js';
 import { EXIT, UsageError } from '../errors.js';
 import type { Register } from './program.js';
-
-function defaultProfiles(ctx: Ctx, explicitConfig: string | undefined): string[] {
-  if (ctx.env.UBER_PROFILES) return ctx.env.UBER_PROFILES.split(',').map((s) => s.trim()).filter(Boolean);
-  try {
-    return loadConfig(ctx.cwd, explicitConfig).config.profiles ?? ['default'];
-  } catch (e) {
-    if (!explicitConfig && e instanceof UsageError && e.code === 'ERR_UBER_CONFIG_MISSING') return ['default'];
-    throw e;
-  }
-}
 
 export const registerDoctor: Register = (program, ctx, result) => {
   program
@@ -25,17 +12,11 @@ export const registerDoctor: Register = (program, ctx, result) => {
     .option('--timeout <seconds>', 'how long to wait for credentials and STS per profile', '4')
     .action(async (_opts: unknown, cmd: import('commander').Command) => {
       const opts = cmd.optsWithGlobals<{ profiles?: string; json?: boolean; timeout: string; config?: string }>();
-      const names = opts.profiles !== undefined ? opts.profiles.split(',').map((s) => s.trim()).filter(Boolean) : defaultProfiles(ctx, opts.config);
       const timeoutS = Number(opts.timeout);
       if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw new UsageError('ERR_UBER_USAGE', `--timeout "${opts.timeout}" is not a positive number of seconds; pass e.g. --timeout 4.`);
-      const all = readProfiles(ctx.env);
-      const missing = names.filter((n) => !all.has(n));
-      // unknown names (or an empty list) are usage errors; anything else wrong with a profile is a finding below
-      if (missing.length > 0 || names.length === 0) requireProfiles(missing, ctx.env);
-      const checks = await Promise.all([...new Set(names)].map((n) => checkProfile(all.get(n)!, ctx.env, timeoutS * 1000)));
-      const dups = duplicateAccounts(checks);
+      const { ok, checks, duplicates: dups } = await doctor(ctx, { profiles: opts.profiles, config: opts.config, timeoutMs: timeoutS * 1000 });
       if (opts.json) {
-        ctx.stdout.write(`${JSON.stringify({ ok: dups.length === 0 && checks.every((c) => c.problems.length === 0), profiles: checks.map(({ identity: _i, ...c }) => c), duplicates: dups }, null, 2)}\n`);
+        ctx.stdout.write(`${JSON.stringify({ ok, profiles: checks.map(({ identity: _i, ...c }) => c), duplicates: dups }, null, 2)}\n`);
       } else {
         for (const c of checks) {
           const status = c.problems.length > 0 ? 'FAIL' : dups.some((g) => g.includes(c.profile)) ? 'DUP ' : 'ok  ';
