@@ -7,6 +7,10 @@ export interface AuditRecord {
   pid: number;
   file: string | null;
   test: string | null;
+  /** What held the account: a test (absent: a test) or a deploy (test and file null). */
+  kind?: 'test' | 'deploy';
+  /** The run that held it (deploys carry their run id). */
+  run?: string | null;
   /** Epoch ms (performance.timeOrigin + performance.now()). */
   start: number;
   end: number;

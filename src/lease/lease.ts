@@ -3,7 +3,7 @@ import path from 'node:path';
 import { appendAudit, type AuditRecord } from './audit.js';
 import { now } from './clock.js';
 import { OWNER_FILE, removeOwned } from './lockfs.js';
-import { readOwner, type Owner } from './owner.js';
+import { holderFields, readOwner, type Owner } from './owner.js';
 
 /** Thrown when code uses a lease (or a client bound to it) after the lease ended or was broken. */
 export class LeaseEndedError extends Error {
@@ -77,7 +77,7 @@ export class Lease {
     this.ended = true;
     let rec: AuditRecord | undefined;
     if (ours) {
-      rec = { leaseId: this.leaseId, profile: this.profile, pid: process.pid, file: this.owner.file, test: this.owner.test, start: this.start, end: now(), ended: 'released', host: this.owner.host };
+      rec = { leaseId: this.leaseId, profile: this.profile, pid: process.pid, file: this.owner.file, test: this.owner.test, ...holderFields(this.owner), start: this.start, end: now(), ended: 'released', host: this.owner.host };
       if (this.audit) appendAudit(this.audit, rec);
     }
     await this.unlock().catch(() => undefined);

@@ -13,6 +13,10 @@ export interface Owner {
   readonly pidStart: number | null;
   readonly file: string | null;
   readonly test: string | null;
+  /** Who holds it: a test (the default) or a deploy into the account. */
+  readonly kind?: 'test' | 'deploy' | undefined;
+  /** The uber run that holds it (a deploy's run id), when known. */
+  readonly run?: string | null | undefined;
   /** Epoch ms (clock.ts): when the lock was taken (confirmed), or when taking it began (not yet confirmed). */
   readonly start: number;
   /** False until the holder has the lock and rewrote `start` with the moment it got it. */
@@ -75,4 +79,17 @@ export function readOwner(file: string): Owner | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** "pid 12 (test "adds an order" in orders.spec.ts, since 02:10:33Z)" or "pid 40 (deploy 2026…-deploy-ab12cd, since …)". */
+export function describeOwner(o: Owner | undefined): string {
+  if (!o) return 'a holder that has not written its record yet';
+  const since = new Date(o.start).toISOString().slice(11, 19);
+  const what = o.kind === 'deploy' ? `deploy ${o.run ?? ''}`.trim() : o.test ? `test "${o.test}"${o.file ? ` in ${o.file}` : ''}` : o.file ? `file ${o.file}` : 'no test';
+  return `pid ${o.pid}${o.host === HOST ? '' : ` on ${o.host}`} (${what}, since ${since}Z)`;
+}
+
+/** The audit fields that mark a deploy's hold (a test's hold carries none, as before). */
+export function holderFields(o: Pick<Owner, 'kind' | 'run'>): { kind?: 'deploy'; run?: string | null } {
+  return o.kind === 'deploy' ? { kind: 'deploy', run: o.run ?? null } : {};
 }

@@ -144,7 +144,7 @@ export class LeasePool {
       if (!v) return `${p} free`;
       const o = v.owner;
       if (!o) return `${p} held (no owner record yet)`;
-      const what = o.test ? `test "${o.test}"` : o.file ? `file ${o.file}` : 'no test';
+      const what = o.kind === 'deploy' ? `deploy ${o.run ?? ''}`.trim() : o.test ? `test "${o.test}"` : o.file ? `file ${o.file}` : 'no test';
       return `${p} held by pid ${o.pid} on ${o.host} (${what}, for ${((now() - o.start) / 1000).toFixed(1)} s)`;
     });
     return `No profile of the pool [${this.profiles.join(', ')}] came free within ${(timeoutMs / 1000).toFixed(1)} s: ${holders.join('; ')}; raise --lease-timeout, add profiles, or lower --jobs.`;

@@ -7,7 +7,7 @@ import { breakLock, viewLock, type LockView } from './breaker.js';
 import { now } from './clock.js';
 import { Lease } from './lease.js';
 import { LockFs, OWNER_FILE } from './lockfs.js';
-import { HOST, newLeaseId, ownerIsDead, ownerJson, SELF_START, type Owner } from './owner.js';
+import { holderFields, HOST, newLeaseId, ownerIsDead, ownerJson, SELF_START, type Owner } from './owner.js';
 
 /** Default stale window: a lock whose mtime (refreshed every staleMs/3) is older than this may be broken. */
 export const DEFAULT_STALE_MS = 10_000;
@@ -17,6 +17,10 @@ const NEVER = 2 ** 40;
 export interface LeaseMeta {
   readonly file?: string | null | undefined;
   readonly test?: string | null | undefined;
+  /** A deploy's hold on the account (test and file stay null); tests leave it out. */
+  readonly kind?: 'test' | 'deploy' | undefined;
+  /** The deploy's run id. */
+  readonly run?: string | null | undefined;
 }
 
 export interface StoreOptions {
@@ -44,7 +48,7 @@ export class LeaseStore {
       const l = this.live.get(lockPath);
       if (!l || l.leaseId !== leaseId || !this.audit || !l.stillOwned()) return;
       const o = l.owner;
-      appendAudit(this.audit, { leaseId, profile: l.profile, pid: o.pid, file: o.file, test: o.test, start: l.start, end: now(), ended: 'exit', host: o.host });
+      appendAudit(this.audit, { leaseId, profile: l.profile, pid: o.pid, file: o.file, test: o.test, ...holderFields(o), start: l.start, end: now(), ended: 'exit', host: o.host });
     };
   }
 
@@ -64,6 +68,7 @@ export class LeaseStore {
       pidStart: SELF_START,
       file: meta.file ?? null,
       test: meta.test ?? null,
+      ...(meta.kind === 'deploy' ? { kind: 'deploy' as const, run: meta.run ?? null } : {}),
       start: now(),
       confirmed: false,
     };
@@ -121,7 +126,7 @@ export class LeaseStore {
     if (o && this.audit) {
       // an unconfirmed owner died before it knew it held the lock: it never used the account
       const end = broken.at;
-      appendAudit(this.audit, { leaseId: o.leaseId, profile, pid: o.pid, file: o.file, test: o.test, start: o.confirmed ? o.start : end, end, ended: broken.verdict === 'dead' ? 'dead' : 'stale', host: o.host });
+      appendAudit(this.audit, { leaseId: o.leaseId, profile, pid: o.pid, file: o.file, test: o.test, ...holderFields(o), start: o.confirmed ? o.start : end, end, ended: broken.verdict === 'dead' ? 'dead' : 'stale', host: o.host });
     }
     return true;
   }
