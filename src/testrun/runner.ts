@@ -1,5 +1,6 @@
 // Runs a test plan: mocha --parallel with uber's plugin, crashed files re-run on a fresh worker, leases swept, reports written.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
+import { ownedTempDir, sweepDeadTemps } from '../isolation/temp.js';
 import os from 'node:os';
 import path from 'node:path';
 import { say, type Ctx } from '../context.js';
@@ -33,7 +34,8 @@ async function waitForDeath(pids: Iterable<number>, ms: number): Promise<void> {
 
 export async function runTestPlan(plan: TestPlan, ctx: Ctx): Promise<TestRunOutcome> {
   const startedAt = now();
-  const root = mkdtempSync(path.join(os.tmpdir(), 'uber-run-'));
+  sweepDeadTemps(os.tmpdir()); // what killed runs left behind
+  const root = ownedTempDir(os.tmpdir(), 'uber-run-');
   const store = new LeaseStore({ dir: plan.paths.leases, audit: plan.paths.audit });
   const results = new Map<string, FileResult>();
   const problems: string[] = [];
