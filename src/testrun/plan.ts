@@ -10,7 +10,7 @@ import { UsageError } from '../errors.js';
 import { LeaseStore } from '../lease/store.js';
 import { assignFiles, assignProfiles, orderLongestFirst, parseShard, shardFromEnv, type Shard } from '../shard/shard.js';
 import { assertWritable, uberPaths, type UberPaths } from '../state/paths.js';
-import { healthyProfiles, readState } from '../state/state.js';
+import { healthyProfiles, leftOutProfiles, readState } from '../state/state.js';
 import { readTimings, timingKey } from '../timings/timings.js';
 import { readUserMochaConfig, type UserMochaConfig } from './mocharc.js';
 
@@ -69,7 +69,9 @@ function pickProfiles(opts: TestOptions, ctx: Ctx, config: Config, paths: UberPa
   const split = (s: string): string[] => s.split(',').map((p) => p.trim()).filter(Boolean);
   if (opts.profiles !== undefined) return split(opts.profiles);
   if (ctx.env.UBER_PROFILES) return split(ctx.env.UBER_PROFILES);
-  const healthy = healthyProfiles(readState(paths.state));
+  const state = readState(paths.state);
+  const healthy = healthyProfiles(state);
+  for (const { profile, why } of leftOutProfiles(state)) ctx.stderr.write(`uber test leaves out ${profile}: ${why}.\n`);
   if (healthy && healthy.length === 0) throw bad('ERR_UBER_NO_PROFILES', `The last deploy (${paths.state}) left no healthy profile to test on; fix the deploy or pass --profiles a,b,c.`);
   return healthy ?? config.profiles ?? ['default'];
 }
