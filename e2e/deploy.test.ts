@@ -1,7 +1,8 @@
-// `node dist/bin.js deploy` end to end: exit codes, --json, secrets kept out of everything, Ctrl-C cleans up (exit 130).
+// `node dist/bin.js deploy` end to end: exit codes, --json, secrets kept out of everything, Ctrl-C cleans up (exit 130), SIGKILL leaves no false health.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import type { UberState } from '../src/state/state.js';
 import { KEY_ID, makeProject, SECRET, type Project } from '../test/deploy/workspace.js';
@@ -89,5 +90,36 @@ describe('e2e: uber deploy', function () {
     const state = JSON.parse(readFileSync(path.join(p.root, '.uber', 'state.json'), 'utf8')) as UberState;
     assert.equal(state.interrupted, true);
     assert.match(err, /SIGINT received/);
+  });
+
+  it('after SIGKILL mid-run: the accounts it was deploying stay unhealthy (uber test says why), and the next run removes its temp folder', async () => {
+    p = makeProject({ repos: ['orders'], services: ['a'], profiles: ['ci-1', 'ci-2'], env: { SLS_FIXTURE_SLEEP_MS: '60000' } });
+    assert.equal(uber(p, ['deploy', '--branch', 'feat/x', '--no-sync'], { SLS_FIXTURE_SLEEP_MS: '50' }).code, 0);
+    const child = spawn(process.execPath, [BIN, 'deploy', '--branch', 'feat/x', '--no-sync', '--profiles', 'ci-2'], { cwd: p.root, env: p.env, stdio: 'ignore' });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    const starts = (): number => p.journalLines().filter((l) => l.event === 'start').length;
+    for (let i = 0; i < 600 && starts() < 3; i += 1) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(starts(), 3, 'the second deploy started');
+    child.kill('SIGKILL');
+    await exited;
+    const state = JSON.parse(readFileSync(path.join(p.root, '.uber', 'state.json'), 'utf8')) as UberState;
+    assert.equal(state.profiles['ci-1']!.healthy, true);
+    assert.equal(state.profiles['ci-2']!.healthy, false, 'a killed deploy does not leave its account healthy');
+    assert.equal(state.profiles['ci-2']!.deploying!.pid, child.pid);
+    const left = readdirSync(p.tmp).filter((n) => n.startsWith('uber-deploy-'));
+    assert.equal(left.length, 1, 'the killed run left its temp folder');
+    // a live run's folder is never touched: one owned by this (live) test process
+    const live = path.join(p.tmp, 'uber-deploy-live');
+    mkdirSync(live);
+    writeFileSync(path.join(live, '.uber-owner.json'), JSON.stringify({ host: hostname(), pid: process.pid, pidStart: null }));
+    // uber test leaves ci-2 out and says why (the spec fails fast: no test cwd is needed to see the plan's words)
+    const t = uber(p, ['test', '--parallel', 'nothing.spec.mjs']);
+    assert.match(t.err, new RegExp(`uber test leaves out ci-2: deploy \\S+-deploy-[0-9a-f]{6} \\(pid ${child.pid}\\) stopped before it finished; deploy into it again\\.`));
+    const again = uber(p, ['deploy', '--branch', 'feat/x', '--no-sync', '--profiles', 'ci-2'], { SLS_FIXTURE_SLEEP_MS: '50' });
+    assert.equal(again.code, 0, again.err);
+    assert.deepEqual(readdirSync(p.tmp), ['uber-deploy-live']);
+    const after = JSON.parse(readFileSync(path.join(p.root, '.uber', 'state.json'), 'utf8')) as UberState;
+    assert.equal(after.profiles['ci-2']!.healthy, true);
+    assert.equal(after.profiles['ci-2']!.deploying, undefined);
   });
 });

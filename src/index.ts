@@ -84,7 +84,8 @@ export interface DeployOptions extends RunOptions {
 
 /** `uber deploy`: every service × profile, isolated and retried; `ok` is false when any deploy failed. */
 export async function deploy(o: DeployOptions): Promise<DeployResult> {
-  const { deploy: run } = await import('./deploy/deploy.js');
+  const { deployCommand } = await import('./cli/deploy.js'); // the core prints nothing; this adds the CLI's lines when streams are given
+  const run = async (ctx: Ctx, flags: Parameters<typeof deployCommand>[1]): Promise<DeployResult> => (await deployCommand(ctx, flags)).result;
   return run(ctxOf(o), {
     config: o.config,
     branch: o.branch,

@@ -1,7 +1,34 @@
-// `uber deploy`: parse flags, run the deploy core, set the exit code (1 when any deploy failed).
+// `uber deploy`: parse flags, show the run (sync view, deploy view), run the deploy core, print its end, set the exit code.
 import { Option } from 'commander';
-import { deploy, type DeployFlags } from '../deploy/deploy.js';
+import type { Ctx } from '../context.js';
+import { deploy, type DeployFlags, type DeployResult } from '../deploy/deploy.js';
+import { createView, type DeployView } from '../deploy/view.js';
+import { InterruptedError, RunFailedError } from '../errors.js';
+import { collectSecrets, Redactor } from '../redact.js';
+import { printDeployEnd } from '../report/deploy-end.js';
+import { syncWithView } from '../workspace/view.js';
 import type { Register } from './program.js';
+
+/** The command behind the flags: views on stderr, the deploy, its end printed; 0 or 1, or throws (interrupted, unsaved state). */
+export async function deployCommand(ctx: Ctx, flags: DeployFlags): Promise<{ code: 0 | 1; result: DeployResult }> {
+  const redactor = new Redactor(collectSecrets(ctx.env));
+  let view: DeployView | undefined;
+  let res: DeployResult;
+  try {
+    res = await deploy(ctx, flags, {
+      // json: false — deploy prints one JSON document of its own; sync's table still goes to stderr
+      sync: (opts) => syncWithView({ ...opts, json: false }),
+      onPlan: ({ pairs, profiles }) => (view = createView(ctx, pairs, profiles, redactor)),
+      onEvent: (e) => view?.onEvent(e),
+    });
+  } finally {
+    await view?.finish();
+  }
+  printDeployEnd(ctx, res, flags.json, redactor);
+  if (res.unsaved && !res.interrupted) throw new RunFailedError(res.unsaved);
+  if (res.interrupted) throw ctx.signal.reason instanceof InterruptedError ? ctx.signal.reason : new InterruptedError();
+  return { code: res.ok ? 0 : 1, result: res };
+}
 
 export const registerDeploy: Register = (program, ctx, result) => {
   program
@@ -29,7 +56,6 @@ export const registerDeploy: Register = (program, ctx, result) => {
         keepTemp: o.keepTemp === true,
         json: o.json === true,
       };
-      const { ok } = await deploy(ctx, flags);
-      result.code = ok ? 0 : 1;
+      result.code = (await deployCommand(ctx, flags)).code;
     });
 };

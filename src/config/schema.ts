@@ -29,6 +29,7 @@ export const deploySchema = z.strictObject({
     .enum(['inherit', 'strict'])
     .default('inherit')
     .describe("inherit: the deploy sees uber's environment minus AWS credential/profile/region variables, HOME, TMPDIR and UBER_*; strict: only locale, terminal, proxy and CA settings plus UBER_PASS_ENV"),
+  lockTimeout: z.number().positive().default(1800).describe('seconds a deploy waits for the tests (or deploy) holding an account; then that account fails'),
 });
 
 export const testSchema = z.strictObject({

@@ -1,25 +1,28 @@
-// `uber deploy` core: validate everything, sync, plan, run isolated deploys, record state, report.
+// `uber deploy` core: validate everything, sync, plan, take accounts, run isolated deploys, merge state; returns the run as data (prints nothing).
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { loadConfig } from '../config/load.js';
 import type { Ctx } from '../context.js';
-import { InterruptedError, RunFailedError, UsageError } from '../errors.js';
+import { InterruptedError, UsageError } from '../errors.js';
 import { requireProfiles } from '../aws/profiles.js';
+import { sweepDeadTemps } from '../isolation/temp.js';
+import { HOST, SELF_START } from '../lease/owner.js';
+import { LeaseStore } from '../lease/store.js';
 import { collectSecrets, Redactor } from '../redact.js';
+import { newRunId, runPaths } from '../run/id.js';
 import { assertWritable, uberPaths } from '../state/paths.js';
-import { writeState, type UberState } from '../state/state.js';
+import { updateState, type UberState } from '../state/state.js';
 import { assertBranchName } from '../workspace/sync.js';
 import { workspaceRepos } from '../workspace/repos.js';
-import type { PairOutcome } from './events.js';
+import { accountLocks } from './accounts.js';
+import type { DeployEvent, PairOutcome } from './events.js';
 import { resolveConcurrency, resolveProfiles, resolveRetries } from './options.js';
-import { findServices, planPairs, type Service } from './plan.js';
-import { buildState, type RepoInfo } from './record.js';
+import { findServices, planPairs, type Pair, type Service } from './plan.js';
+import { markDeploying, mergeProfile, mergeRunEnd, type RepoInfo } from './record.js';
 import { assertCommandFound } from './preflight.js';
-import { printReport } from './report.js';
 import { runDeploys } from './runner.js';
-import { syncStep } from './sync-step.js';
+import { syncStep, type SyncRunner } from './sync-step.js';
 import { parseTemplate } from './template.js';
-import { createView } from './view.js';
 
 export interface DeployFlags {
   readonly config?: string | undefined;
@@ -33,10 +36,38 @@ export interface DeployFlags {
   readonly json: boolean;
 }
 
+/** How a caller watches a deploy; all optional: without them deploy() runs silently. */
+export interface DeployHooks {
+  /** Runs the sync step (default: the silent core); the CLI passes one that shows it. */
+  readonly sync?: SyncRunner | undefined;
+  /** The checked plan, before anything deploys. */
+  readonly onPlan?: ((plan: { readonly runId: string; readonly pairs: readonly Pair[]; readonly profiles: readonly string[] }) => void) | undefined;
+  readonly onEvent?: ((e: DeployEvent) => void) | undefined;
+}
+
 export interface DeployResult {
+  readonly runId: string;
+  readonly profiles: readonly string[];
+  /** The state after this run's records were merged in (redacted). */
   readonly state: UberState;
+  readonly statePath: string;
+  /** This run's log folder. */
+  readonly logs: string;
   readonly outcomes: readonly PairOutcome[];
   readonly ok: boolean;
+  /** Aborted by SIGINT/SIGTERM: the outcomes say what finished. */
+  readonly interrupted: boolean;
+  /** Why state.json could not be written, when it could not: the deploys ran, uber test would read old state. */
+  readonly unsaved?: string | undefined;
+  /** Things the user should know that did not stop the run (e.g. a damaged state.json replaced). */
+  readonly warnings: readonly string[];
+}
+
+/** What this run alone would leave, for --json and the report when state.json could not be written. */
+function thisRunOnly(profiles: readonly string[], outcomes: readonly PairOutcome[], runId: string, branch: string): UberState | undefined {
+  let s: UberState | undefined;
+  for (const p of profiles) s = mergeProfile(s, p, outcomes.filter((o) => o.pair.profile === p), runId, branch);
+  return s;
 }
 
 /** Base of the retry backoff in ms; UBER_BACKOFF_MS shortens it for demos and tests. */
@@ -45,12 +76,13 @@ function backoffBase(env: NodeJS.ProcessEnv): number | undefined {
   return v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined;
 }
 
-export async function deploy(ctx: Ctx, flags: DeployFlags): Promise<DeployResult> {
+export async function deploy(ctx: Ctx, flags: DeployFlags, hooks: DeployHooks = {}): Promise<DeployResult> {
   // 1. validate everything first: nothing runs on bad input
   const loaded = loadConfig(ctx.cwd, flags.config);
   const { config } = loaded;
   if (!flags.branch) throw new UsageError('ERR_UBER_NO_BRANCH', 'uber deploy needs --branch NAME (the branch every repo deploys from).');
-  await assertBranchName(flags.branch, ctx);
+  const branch = flags.branch;
+  await assertBranchName(branch, ctx);
   const profiles = resolveProfiles(flags.profiles, config, ctx.env);
   requireProfiles(profiles, ctx.env);
   const words = parseTemplate(config.deploy.command);
@@ -58,6 +90,7 @@ export async function deploy(ctx: Ctx, flags: DeployFlags): Promise<DeployResult
   const concurrency = resolveConcurrency(flags.concurrency, config);
   const repos = workspaceRepos(loaded);
   const repoInfo: Record<string, RepoInfo> = {};
+  let notSynced: ReadonlyMap<string, string> = new Map();
   if (!flags.sync) {
     for (const r of repos) {
       if (r.config.services.length > 0 && !existsSync(r.dir)) {
@@ -66,23 +99,51 @@ export async function deploy(ctx: Ctx, flags: DeployFlags): Promise<DeployResult
       repoInfo[r.name] = { commit: null, branch: null, fallback: false };
     }
   }
-  assertWritable(uberPaths(loaded.dir).root); // logs and state go there: a full disk or a read-only folder stops us before git runs
+  const paths = uberPaths(loaded.dir);
+  assertWritable(paths.root); // logs and state go there: a full disk or a read-only folder stops us before git runs
   if (ctx.signal.aborted) throw new InterruptedError();
 
   // 2. sync, 3. plan
-  if (flags.sync) Object.assign(repoInfo, await syncStep(ctx, loaded, flags.branch));
+  if (flags.sync) {
+    const synced = await syncStep(ctx, loaded, branch, hooks.sync);
+    Object.assign(repoInfo, synced.repos);
+    notSynced = synced.notSynced;
+  }
   const services: Service[] = [];
   for (const [i, r] of repos.entries()) services.push(...(await findServices(r.config, r.dir, i)));
   if (services.length === 0) {
     throw new UsageError('ERR_UBER_NO_SERVICES', `No repo in ${loaded.file} lists services to deploy; add "services" globs to a repo.`);
   }
   if (!words[0]!.includes('{')) assertCommandFound(words[0]!, services, ctx.env);
-  const pairs = planPairs(services, profiles, words, { stage: config.deploy.stage, branch: flags.branch });
+  const pairs = planPairs(services, profiles, words, { stage: config.deploy.stage, branch });
 
-  // 4. run
-  const paths = uberPaths(loaded.dir);
+  // 4. run: each account marked as being deployed, taken, deployed, recorded, freed
+  const runId = newRunId('deploy');
+  const run = runPaths(paths, runId);
   const redactor = new Redactor(collectSecrets(ctx.env));
-  const view = createView(ctx, pairs, profiles, redactor);
+  const warnings: string[] = [];
+  const stateErrors: string[] = [];
+  const emit = hooks.onEvent ?? (() => undefined);
+  const clean = (s: UberState): UberState => JSON.parse(redactor.redact(JSON.stringify(s))) as UberState;
+  const save = async (change: (s: UberState | undefined) => UberState): Promise<UberState | undefined> => {
+    try {
+      const { state, replaced } = await updateState(paths.state, (s) => clean(change(s)));
+      if (replaced) warnings.push(`${paths.state} was damaged (${replaced}); uber deploy replaced it with this run's records.`);
+      return state;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+      stateErrors.push(`${code}${code === 'ENOSPC' ? ': the disk is full' : ''}`);
+      return undefined;
+    }
+  };
+  const mark = { runId, pid: process.pid, pidStart: SELF_START, host: HOST, since: new Date().toISOString() };
+  const targets = [...new Set(pairs.map((p) => p.profile))];
+  hooks.onPlan?.({ runId, pairs, profiles });
+  await save((s) => markDeploying(s, targets, mark, branch));
+  const tempParent = ctx.env.TMPDIR ?? os.tmpdir();
+  sweepDeadTemps(tempParent); // what killed runs left behind
+  const store = new LeaseStore({ dir: paths.leases, audit: paths.audit });
+  const timeoutMs = config.deploy.lockTimeout * 1000;
   const outcomes = await runDeploys({
     pairs,
     concurrency,
@@ -93,28 +154,32 @@ export async function deploy(ctx: Ctx, flags: DeployFlags): Promise<DeployResult
     signal: ctx.signal,
     env: ctx.env,
     cwd: loaded.dir,
-    logDir: paths.logs,
+    logDir: run.logs,
     redactor,
     keepTemp: flags.keepTemp,
     envMode: config.deploy.env,
-    tempParent: ctx.env.TMPDIR ?? os.tmpdir(),
+    tempParent,
     backoff: { baseMs: backoffBase(ctx.env) },
-    onEvent: (e) => view.onEvent(e),
+    refuse: (pair) => notSynced.get(pair.repo),
+    accounts: accountLocks({
+      store,
+      runId,
+      timeoutMs,
+      onWait: (profile, holder) => emit({ kind: 'wait', profile, holder, timeoutMs }),
+      // taken again at the account's lock: another run may have finished this profile since our first mark
+      onTaken: async (profile) => void (await save((s) => markDeploying(s, [profile], mark, branch))),
+      onSettled: async (profile, own) => void (await save((s) => mergeProfile(s, profile, own, runId, branch))),
+    }),
+    onEvent: emit,
   });
-  await view.finish();
 
-  // 5. record and report
+  // 5. the run's end into the state
   const interrupted = ctx.signal.aborted;
-  const state = buildState({ branch: flags.branch, repos: repoInfo, profiles, outcomes, interrupted });
-  let unsaved: string | undefined;
-  try {
-    writeState(paths.state, JSON.parse(redactor.redact(JSON.stringify(state))) as UberState);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'error';
-    unsaved = `uber could not write ${paths.state} (${code}${code === 'ENOSPC' ? ': the disk is full' : ''}); the deploys ran as shown above — free space or fix permissions before uber test reads the state.`;
-  }
-  printReport(ctx, { outcomes, profiles, state, redactor, json: flags.json, statePath: paths.state });
-  if (unsaved && !ctx.signal.aborted) throw new RunFailedError(unsaved);
-  if (interrupted) throw ctx.signal.reason instanceof InterruptedError ? ctx.signal.reason : new InterruptedError();
-  return { state, outcomes, ok: outcomes.every((o) => o.status === 'ok' || o.status === 'no-op') };
+  const end = { runId, branch, repos: repoInfo, interrupted };
+  const state = (await save((s) => mergeRunEnd(s, end))) ?? clean(mergeRunEnd(thisRunOnly(targets, outcomes, runId, branch), end));
+  const unsaved = stateErrors.length > 0
+    ? `uber could not write ${paths.state} (${stateErrors[0]}); the deploys ran as shown above — free space or fix permissions before uber test reads the state.`
+    : undefined;
+  const ok = outcomes.every((o) => o.status === 'ok' || o.status === 'no-op');
+  return { runId, profiles, state, statePath: paths.state, logs: run.logs, outcomes, ok, interrupted, unsaved, warnings };
 }

@@ -22,6 +22,8 @@ export type DeployEvent =
   | { readonly kind: 'start'; readonly pair: Pair; readonly attempt: number }
   | { readonly kind: 'retry'; readonly pair: Pair; readonly attempt: number; readonly delayMs: number; readonly rule: string }
   | { readonly kind: 'concurrency'; readonly limit: number; readonly rule: string }
+  /** The account is held by someone else (a test, another deploy): this run waits for it. */
+  | { readonly kind: 'wait'; readonly profile: string; readonly holder: string; readonly timeoutMs: number }
   | { readonly kind: 'done'; readonly outcome: PairOutcome };
 
 /** Epoch ms, comparable across processes (performance.timeOrigin + performance.now()). */

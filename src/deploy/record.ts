@@ -1,21 +1,19 @@
-// Turns a run's outcomes into .uber/state.json: branch, commits per repo, per-profile health, per-pair attempts.
-import type { DeployRecord, UberState } from '../state/state.js';
+// Turns outcomes into .uber/state.json records and merges them into what other runs wrote (newest per pair wins).
+import type { DeployingMark, DeployRecord, ProfileRecord, RepoRecord, UberState } from '../state/state.js';
 import type { PairOutcome } from './events.js';
 import { serviceName } from './format.js';
 
-export type RepoInfo = UberState['repos'][string];
+export type RepoInfo = RepoRecord;
 
-/** A deploy record plus the failure-table rule behind its verdict. */
-export type DeployRecordWithRule = DeployRecord & { readonly rule?: string | undefined };
+/** The state a first run starts from. */
+function empty(branch: string, runId: string): UberState {
+  return { version: 1, branch, finishedAt: new Date().toISOString(), interrupted: true, runId, repos: {}, profiles: {}, deploys: [] };
+}
 
-export function buildState(opts: {
-  branch: string;
-  repos: Record<string, RepoInfo>;
-  profiles: readonly string[];
-  outcomes: readonly PairOutcome[];
-  interrupted: boolean;
-}): UberState {
-  const deploys: DeployRecordWithRule[] = opts.outcomes.map((o) => ({
+const pairKey = (d: Pick<DeployRecord, 'profile' | 'repo' | 'service'>): string => `${d.profile}\u0000${d.repo}\u0000${d.service}`;
+
+export function deployRecords(outcomes: readonly PairOutcome[], runId: string): DeployRecord[] {
+  return outcomes.map((o) => ({
     repo: o.pair.repo,
     service: o.pair.service,
     profile: o.pair.profile,
@@ -25,12 +23,38 @@ export function buildState(opts: {
     attempts: o.attempts,
     durationMs: o.durationMs,
     log: o.log,
+    runId,
   }));
-  const profiles: Record<string, { healthy: boolean; failed: string[] }> = {};
-  for (const p of opts.profiles) {
-    // a profile is healthy only when every one of its services deployed (ok or nothing to change)
-    const failed = opts.outcomes.filter((o) => o.pair.profile === p && o.status !== 'ok' && o.status !== 'no-op').map((o) => serviceName(o.pair));
-    profiles[p] = { healthy: failed.length === 0, failed };
-  }
-  return { version: 1, branch: opts.branch, finishedAt: new Date().toISOString(), interrupted: opts.interrupted, repos: opts.repos, profiles, deploys };
+}
+
+/** One profile's record from its outcomes: healthy only when every one of its services deployed (ok or nothing to change). */
+export function profileRecord(outcomes: readonly PairOutcome[], runId: string, branch: string): ProfileRecord {
+  const failed = outcomes.filter((o) => o.status !== 'ok' && o.status !== 'no-op').map((o) => serviceName(o.pair));
+  return { healthy: failed.length === 0, failed, runId, branch };
+}
+
+/** Marks profiles as being deployed by this run (not healthy until a deploy into them completes); keeps everything else. */
+export function markDeploying(current: UberState | undefined, profiles: readonly string[], mark: DeployingMark, branch: string): UberState {
+  const base = current ?? empty(branch, mark.runId);
+  const next: Record<string, ProfileRecord> = { ...base.profiles };
+  for (const p of profiles) next[p] = { ...(next[p] ?? { failed: [] }), healthy: false, deploying: mark };
+  return { ...base, profiles: next };
+}
+
+/** Writes one profile's finished outcomes over what was there: its record is replaced, its pairs' records are the newest. */
+export function mergeProfile(current: UberState | undefined, profile: string, outcomes: readonly PairOutcome[], runId: string, branch: string): UberState {
+  const base = current ?? empty(branch, runId);
+  const fresh = deployRecords(outcomes, runId);
+  const keys = new Set(fresh.map(pairKey));
+  return {
+    ...base,
+    profiles: { ...base.profiles, [profile]: profileRecord(outcomes, runId, branch) },
+    deploys: [...base.deploys.filter((d) => !keys.has(pairKey(d))), ...fresh],
+  };
+}
+
+/** The run's end: its branch, time, repos and whether it was interrupted become the state's top level. */
+export function mergeRunEnd(current: UberState | undefined, run: { runId: string; branch: string; repos: Record<string, RepoInfo>; interrupted: boolean }): UberState {
+  const base = current ?? empty(run.branch, run.runId);
+  return { ...base, branch: run.branch, runId: run.runId, finishedAt: new Date().toISOString(), interrupted: run.interrupted, repos: { ...base.repos, ...run.repos } };
 }

@@ -62,6 +62,14 @@ export function listrView(ctx: Pick<Ctx, 'stderr'>, pairs: readonly Pair[], prof
   return {
     onEvent(e: DeployEvent): void {
       if (e.kind === 'concurrency') return;
+      if (e.kind === 'wait') {
+        for (const p of pairs.filter((x) => x.profile === e.profile)) {
+          const r = rows.get(p.id)!;
+          r.note = `waiting for the account (${e.holder})`;
+          if (r.task) r.task.title = title(p, r);
+        }
+        return;
+      }
       const pair = e.kind === 'done' ? e.outcome.pair : e.pair;
       const r = rows.get(pair.id)!;
       if (e.kind === 'start') Object.assign(r, { attempt: e.attempt, started: Date.now(), note: 'deploying' });

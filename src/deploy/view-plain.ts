@@ -12,6 +12,7 @@ export function plainView(ctx: Pick<Ctx, 'stderr'>, redactor: Redactor): DeployV
       if (e.kind === 'start') say(`deploy ${e.pair.profile} ${serviceName(e.pair)}: attempt ${e.attempt} started`);
       else if (e.kind === 'retry') say(`deploy ${e.pair.profile} ${serviceName(e.pair)}: transient failure (${e.rule}); attempt ${e.attempt} in ${seconds(e.delayMs)}`);
       else if (e.kind === 'concurrency') say(`deploy: a deploy died (${e.rule}); running at most ${e.limit} at once from now on`);
+      else if (e.kind === 'wait') say(`deploy ${e.profile}: waiting for the account, held by ${e.holder} (up to ${seconds(e.timeoutMs)}, deploy.lockTimeout)`);
       else {
         const o = e.outcome;
         const n = o.attempts.length;

@@ -3,11 +3,15 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { deploy, type DeployFlags } from '../../src/deploy/deploy.js';
+import { deployCommand } from '../../src/cli/deploy.js';
+import type { Ctx } from '../../src/context.js';
+import type { DeployFlags, DeployResult } from '../../src/deploy/deploy.js';
 import { UsageError } from '../../src/errors.js';
 import { readState } from '../../src/state/state.js';
 import { KEY_ID, makeCtx, makeProject, SECRET, type Project } from './workspace.js';
 
+/** The deploy as the CLI runs it: views and the end printed on the ctx's streams. */
+const deploy = async (ctx: Ctx, f: DeployFlags): Promise<DeployResult> => (await deployCommand(ctx, f)).result;
 const flags = (f: Partial<DeployFlags> = {}): DeployFlags => ({ branch: 'feat/x', sync: false, failFast: false, keepTemp: false, json: false, ...f });
 
 describe('deploy (fixture sls)', function () {
@@ -58,7 +62,8 @@ describe('deploy (fixture sls)', function () {
       assert.ok(d.attempts[0]!.end >= d.attempts[0]!.start && d.attempts[0]!.start > 1.7e12, 'epoch ms');
       assert.ok(existsSync(d.log), d.log);
     }
-    assert.ok(existsSync(path.join(p.root, '.uber', 'logs', 'ci-2', 'users--services-b.log')));
+    assert.ok(existsSync(path.join(res.logs, 'ci-2', 'users--services-b.log')));
+    assert.ok(res.logs.startsWith(path.join(p.root, '.uber', 'runs', res.runId)), res.logs);
     assert.match(ctx.err(), /18 deploys: 18 ok, 0 no-op, 0 failed, 0 cancelled/);
   });
 
@@ -154,7 +159,7 @@ describe('deploy (fixture sls)', function () {
     assert.deepEqual(state.profiles['ci-2']!.failed, ['orders/services/a']);
     assert.equal(state.profiles['ci-1']!.healthy, true);
     assert.match(ctx.err(), /Cannot resolve variable at "custom\.tableName"/);
-    assert.match(ctx.err(), /full log: .*\.uber\/logs\/ci-2\/orders--services-a\.log/);
+    assert.match(ctx.err(), /full log: .*\.uber\/runs\/[^/]+-deploy-[0-9a-f]{6}\/logs\/ci-2\/orders--services-a\.log/);
     assert.match(ctx.err(), /failed: permanent \(unresolved-variable\)/);
     // the secret echoed by the fixture is redacted everywhere
     const log = readFileSync(failed[0]!.log, 'utf8');

@@ -1,9 +1,10 @@
-// State and summary from outcomes: a profile is healthy only when all its services deployed; the table is service × profile.
+// State records from outcomes (a profile is healthy only when all its services deployed; runs merge, newest per pair wins); the table is service × profile.
 import assert from 'node:assert/strict';
 import type { PairOutcome } from '../../src/deploy/events.js';
 import type { Pair } from '../../src/deploy/plan.js';
-import { buildState } from '../../src/deploy/record.js';
-import { summaryTable } from '../../src/deploy/summary.js';
+import { markDeploying, mergeProfile, mergeRunEnd } from '../../src/deploy/record.js';
+import { summaryTable } from '../../src/report/deploy-table.js';
+import { healthyProfiles, type UberState } from '../../src/state/state.js';
 
 const pair = (service: string, profile: string): Pair => ({ repo: 'orders', repoDir: '/r', service, profile, id: `${profile}/orders/${service}`, argv: [], slug: 'x' });
 const outcome = (service: string, profile: string, status: PairOutcome['status'], extra: Partial<PairOutcome> = {}): PairOutcome => ({
@@ -26,11 +27,30 @@ describe('deploy/record and summary', () => {
   ];
 
   it('marks a profile unhealthy when any of its deploys failed or was cancelled', () => {
-    const s = buildState({ branch: 'feat/x', repos: { orders: { commit: 'abc', branch: 'feat/x', fallback: false } }, profiles: ['ci-1', 'ci-2'], outcomes, interrupted: false });
-    assert.deepEqual(s.profiles, { 'ci-1': { healthy: true, failed: [] }, 'ci-2': { healthy: false, failed: ['orders', 'orders/services/api'] } });
+    let s: UberState | undefined;
+    for (const p of ['ci-1', 'ci-2']) s = mergeProfile(s, p, outcomes.filter((o) => o.pair.profile === p), 'run-1', 'feat/x');
+    s = mergeRunEnd(s, { runId: 'run-1', branch: 'feat/x', repos: { orders: { commit: 'abc', branch: 'feat/x', fallback: false } }, interrupted: false });
+    assert.deepEqual(s.profiles, {
+      'ci-1': { healthy: true, failed: [], runId: 'run-1', branch: 'feat/x' },
+      'ci-2': { healthy: false, failed: ['orders', 'orders/services/api'], runId: 'run-1', branch: 'feat/x' },
+    });
+    assert.equal(s.deploys[0]!.runId, 'run-1');
     assert.equal(s.deploys.length, 4);
-    assert.equal(s.deploys[1]!.failureClass, 'permanent');
+    assert.equal(s.deploys.find((d) => d.profile === 'ci-2' && d.service === '.')!.failureClass, 'permanent');
     assert.deepEqual(s.deploys[0]!.attempts, [{ start: 1_700_000_000_000, end: 1_700_000_001_500, outcome: 'ok' }]);
+  });
+
+  it('merges runs: other profiles stay, the newest record per pair wins, a deploying mark keeps a profile out until its deploy completes', () => {
+    const mark = { runId: 'run-2', pid: 1, pidStart: null, host: 'h', since: 'now' };
+    let s = mergeProfile(undefined, 'ci-1', [outcome('.', 'ci-1', 'failed'), outcome('services/api', 'ci-1', 'ok')], 'run-1', 'main');
+    s = mergeProfile(s, 'ci-2', [outcome('.', 'ci-2', 'ok')], 'run-1', 'main');
+    s = markDeploying(s, ['ci-1'], mark, 'feat/x');
+    assert.deepEqual(healthyProfiles(s), ['ci-2']);
+    assert.equal(s.profiles['ci-1']!.deploying, mark);
+    s = mergeProfile(s, 'ci-1', [outcome('.', 'ci-1', 'ok')], 'run-2', 'feat/x');
+    assert.deepEqual(healthyProfiles(s), ['ci-1', 'ci-2']);
+    assert.equal(s.profiles['ci-1']!.deploying, undefined);
+    assert.deepEqual(s.deploys.map((d) => `${d.profile} ${d.service} ${d.status} ${d.runId}`).sort(), ['ci-1 . ok run-2', 'ci-1 services/api ok run-1', 'ci-2 . ok run-1']);
   });
 
   it('renders one row per service and one column per profile', () => {

@@ -1,6 +1,6 @@
-// The end-of-run table: one row per service, one column per profile, each cell the verdict, attempts and time.
-import type { PairOutcome } from './events.js';
-import { seconds, serviceName, verdictText } from './format.js';
+// The end-of-deploy table: one row per service, one column per profile, each cell the verdict, attempts and time.
+import type { PairOutcome } from '../deploy/events.js';
+import { seconds, serviceName, verdictText } from '../deploy/format.js';
 
 function cell(o: PairOutcome | undefined): string {
   if (!o) return '-';

@@ -1,0 +1,22 @@
+// The end of a deploy on screen: each failure's last lines and log path, the summary table, warnings, --json on stdout.
+import type { Ctx } from '../context.js';
+import type { DeployResult } from '../deploy/deploy.js';
+import { serviceName, verdictText } from '../deploy/format.js';
+import type { Redactor } from '../redact.js';
+import { summaryTable } from './deploy-table.js';
+
+export function printDeployEnd(ctx: Pick<Ctx, 'stderr' | 'stdout'>, r: DeployResult, json: boolean, redactor: Redactor): void {
+  const err = (text: string): void => void ctx.stderr.write(`${redactor.redact(text)}\n`);
+  for (const o of r.outcomes.filter((x) => x.status === 'failed')) {
+    err(`\n✖ ${serviceName(o.pair)} → ${o.pair.profile}: ${verdictText(o)} after ${o.attempts.length} attempt${o.attempts.length === 1 ? '' : 's'}; last ${o.tail.length} lines:`);
+    err(o.tail.map((l) => `  │ ${l}`).join('\n'));
+    if (o.attempts.length > 0) err(`  full log: ${o.log}`);
+  }
+  const kept = r.outcomes.flatMap((o) => o.kept);
+  if (kept.length > 0) err(`\nkept temp dirs (--keep-temp):\n${kept.map((k) => `  ${k}`).join('\n')}`);
+  err(`\n${summaryTable(r.outcomes, r.profiles)}`);
+  for (const w of r.warnings) err(w);
+  const unhealthy = r.profiles.filter((p) => r.state.profiles[p]?.healthy === false);
+  err(`${unhealthy.length ? `unhealthy profiles (uber test skips them): ${unhealthy.join(', ')}` : 'all profiles healthy'}; state: ${r.statePath}; logs: ${r.logs}`);
+  if (json) ctx.stdout.write(`${redactor.redact(JSON.stringify(r.state, null, 2))}\n`);
+}
