@@ -31,7 +31,7 @@ describe('chaos: secrets never leak', function () {
   let p: ChaosProject;
   after(() => p?.cleanup());
 
-  it('deploy ok + failed, uber test, uber report: zero canary forms in output, .uber/logs, state, --json, JUnit, waterfall', async () => {
+  it('deploy ok + failed, uber test, uber report: zero canary forms in output, run logs, state, --json, JUnit, waterfall', async () => {
     const t = Math.random().toString(36).slice(2, 8);
     const cred = { secret: `credSecret-${t}-q/9+Z`, token: `credToken-${t}-w7"x\\y`, keyId: 'AKIACANARY' + t.toUpperCase().padEnd(10, 'Q') };
     const env = { secret: `envSecret-${t}-p/3+K`, token: `envToken-${t}-"quoted"\\back/slash+=`, apiKey: `ddApiKey-${t}-0f9e` };
@@ -64,7 +64,7 @@ describe('chaos: secrets never leak', function () {
     assert.equal(runs[0]![1].code, 0, runs[0]![1].stderr);
     assert.equal(runs[1]![1].code, 1, runs[1]![1].stderr);
     assert.equal(runs[3]![1].code, 1, `uber test runs and reports the failing spec: ${runs[3]![1].stderr.slice(-800)}`);
-    assert.match(runs[1]![1].stderr + readFileSync(filesUnder(path.join(p.dir, '.uber', 'logs'))[0]!, 'utf8'), /leak: \*\*\*/, 'the leak did reach uber, masked');
+    assert.match(runs[1]![1].stderr + filesUnder(path.join(p.dir, '.uber', 'runs')).filter((f) => f.endsWith('.log')).map((f) => readFileSync(f, 'utf8')).join(''), /leak: \*\*\*/, 'the leak did reach uber, masked');
 
     const places: Array<[string, string]> = runs.flatMap(([name, r]) => [[`${name} stdout`, r.stdout], [`${name} stderr`, r.stderr]] as Array<[string, string]>);
     const files = filesUnder(path.join(p.dir, '.uber'));

@@ -49,8 +49,8 @@ describe('ci/circleci', () => {
       'one restore per test container, this branch first, any branch as fallback',
     );
     assert.ok(runs.findIndex((r) => r.includes('ci restore-timings')) >= 0, 'the containers\' timings are merged once');
-    assert.deepEqual(named(steps, 'persist_to_workspace')[0], { root: '.', paths: ['.uber/state.json', '.uber/timings.json', '.uber/logs', 'repos'] });
-    assert.ok(named(steps, 'store_artifacts').some((a) => a.path === '.uber/logs'), 'deploy logs are artifacts');
+    assert.deepEqual(named(steps, 'persist_to_workspace')[0], { root: '.', paths: ['.uber/state.json', '.uber/timings.json', '.uber/runs', 'repos'] });
+    assert.ok(named(steps, 'store_artifacts').some((a) => a.path === '.uber/runs'), 'deploy logs (in each run folder) are artifacts');
   });
 
   it('tests in N parallel containers that share one timing history, saving their own; JUnit results and the waterfall as artifacts', () => {
@@ -74,7 +74,7 @@ describe('ci/circleci', () => {
     assert.deepEqual(save?.paths, ['.uber/ci-timings']);
     assert.deepEqual(named(steps, 'store_test_results'), [{ path: '.uber/reports' }]);
     assert.ok(named(steps, 'store_artifacts').some((a) => a.path === '.uber/reports'), 'waterfall.html is an artifact');
-    assert.ok(named(steps, 'store_artifacts').some((a) => a.path === '.uber/logs'), 'logs are artifacts');
+    assert.ok(named(steps, 'store_artifacts').some((a) => a.path === '.uber/runs'), 'logs are artifacts');
   });
 
   it('runs provision → test, both on the cimg/node image with the npm cache and credentials from the named context', () => {
