@@ -1,5 +1,5 @@
 // The summary of the last deploy (.uber/state.json): per profile deploys, failures, retries and busy time.
-import type { UberState } from '../state/state.js';
+import { lastRun, type UberState } from '../state/state.js';
 import { secs, table } from './format.js';
 
 export interface DeployProfileSummary {
@@ -22,7 +22,8 @@ export interface DeploySummary {
   profiles: DeployProfileSummary[];
 }
 
-export function summariseDeploys(state: UberState): DeploySummary {
+export function summariseDeploys(all: UberState): DeploySummary {
+  const state = lastRun(all); // the newest deploy run; other runs' records stay in state.json
   const attempts = state.deploys.flatMap((d) => d.attempts);
   const t0 = attempts.length > 0 ? Math.min(...attempts.map((a) => a.start)) : 0;
   const names = [...new Set([...Object.keys(state.profiles), ...state.deploys.map((d) => d.profile)])];

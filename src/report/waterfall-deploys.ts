@@ -1,5 +1,5 @@
 // The deploy waterfall: one lane per profile, a bar per service, each attempt its own segment.
-import type { DeployRecord, UberState } from '../state/state.js';
+import { lastRun, type DeployRecord, type UberState } from '../state/state.js';
 import { secs } from './format.js';
 import { writeChart, type Bar, type Chart, type Lane } from './chart.js';
 
@@ -16,7 +16,8 @@ function serviceName(d: DeployRecord): string {
   return d.service === '.' || d.service === '' ? d.repo : `${d.repo}/${d.service}`;
 }
 
-export function deployChart(state: UberState): Chart {
+export function deployChart(all: UberState): Chart {
+  const state = lastRun(all); // the newest deploy run; other runs' records stay in state.json
   const attempts = state.deploys.flatMap((d) => d.attempts);
   const t0 = attempts.length > 0 ? Math.min(...attempts.map((a) => a.start)) : 0;
   const t1 = attempts.length > 0 ? Math.max(...attempts.map((a) => a.end)) : 1;

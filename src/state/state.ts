@@ -187,6 +187,13 @@ export async function updateState(file: string, change: (current: UberState | un
   }
 }
 
+/** The newest run's part of the state (its profiles and records), which the deploy report and waterfall show; all of it for a state without run ids. */
+export function lastRun(state: UberState): UberState {
+  if (!state.runId) return state;
+  const profiles = Object.fromEntries(Object.entries(state.profiles).filter(([, p]) => p.runId === state.runId || p.deploying?.runId === state.runId));
+  return { ...state, profiles, deploys: state.deploys.filter((d) => d.runId === state.runId) };
+}
+
 /** Profiles the last deploys left healthy, in state order; undefined when there is no state. */
 export function healthyProfiles(state: UberState | undefined): string[] | undefined {
   if (!state) return undefined;

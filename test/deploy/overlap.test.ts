@@ -8,6 +8,7 @@ import { deployCommand } from '../../src/cli/deploy.js';
 import type { Ctx } from '../../src/context.js';
 import { deploy, type DeployFlags, type DeployResult } from '../../src/deploy/deploy.js';
 import { findOverlaps, readAudit } from '../../src/lease/audit.js';
+import { summariseDeploys } from '../../src/report/deploy-summary.js';
 import { healthyProfiles, readState } from '../../src/state/state.js';
 import { makeCtx, makeProject, type Project } from './workspace.js';
 
@@ -144,6 +145,9 @@ describe('deploy alongside test runs and other deploys', function () {
     const after = readState(r3.statePath)!;
     assert.deepEqual(after.deploys.map((d) => `${d.profile}:${d.runId === r3.runId ? 'r3' : d.runId === r2.runId ? 'r2' : 'r1'}`).sort(), ['ci-1:r3', 'ci-1:r3', 'ci-2:r2', 'ci-2:r2']);
     assert.equal(after.profiles['ci-2']!.runId, r2.runId);
+    // uber report shows the newest run only
+    const summary = summariseDeploys(after);
+    assert.deepEqual([summary.branch, summary.deploys, summary.profiles.map((x) => x.profile)], ['feat/y', 2, ['ci-1']]);
   });
 
   it('does not deploy the services of a repo whose sync did not succeed: they fail as not-synced, never "ok"', async () => {
