@@ -64,7 +64,15 @@ export const TAIL_LINES = 20;
 
 /** Resolves once every pair has an outcome (ok, no-op, failed, cancelled), in plan order. */
 export async function runDeploys(o: RunnerOptions): Promise<PairOutcome[]> {
-  const emit = o.onEvent ?? (() => undefined);
+  let listenerError: Error | undefined;
+  // a throwing listener is a bug to report, but it must not leave a pair half settled or counted twice
+  const emit = (e: DeployEvent): void => {
+    try {
+      o.onEvent?.(e);
+    } catch (err) {
+      listenerError ??= err instanceof Error ? err : new Error(String(err));
+    }
+  };
   const cancel = new AbortController();
   const onAbort = (): void => cancel.abort(o.signal.reason);
   if (o.signal.aborted) onAbort();
@@ -115,9 +123,9 @@ export async function runDeploys(o: RunnerOptions): Promise<PairOutcome[]> {
       ...extra,
     };
     outcomes.set(item.pair, outcome);
-    emit({ kind: 'done', outcome });
     closeProfile(item.pair.profile);
     if (outcomes.size === o.pairs.length) finish();
+    emit({ kind: 'done', outcome });
   };
 
   const cancelWaiting = (): void => {
@@ -228,5 +236,6 @@ export async function runDeploys(o: RunnerOptions): Promise<PairOutcome[]> {
     clearTimeout(wake);
     if (!o.keepTemp) await rm(tempParent, { recursive: true, force: true, maxRetries: 3 });
   }
+  if (listenerError !== undefined) throw listenerError;
   return o.pairs.map((p) => outcomes.get(p)!);
 }
