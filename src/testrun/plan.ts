@@ -71,8 +71,8 @@ function pickProfiles(opts: TestOptions, ctx: Ctx, config: Config, paths: UberPa
   if (ctx.env.UBER_PROFILES) return split(ctx.env.UBER_PROFILES);
   const state = readState(paths.state);
   const healthy = healthyProfiles(state);
-  for (const { profile, why } of leftOutProfiles(state)) ctx.stderr.write(`uber test leaves out ${profile}: ${why}.\n`);
   if (healthy && healthy.length === 0) throw bad('ERR_UBER_NO_PROFILES', `The last deploy (${paths.state}) left no healthy profile to test on; fix the deploy or pass --profiles a,b,c.`);
+  for (const { profile, why } of leftOutProfiles(state)) ctx.stderr.write(`uber test leaves out ${profile}: ${why}.\n`);
   return healthy ?? config.profiles ?? ['default'];
 }
 
