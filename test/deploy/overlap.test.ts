@@ -15,21 +15,32 @@ import { makeCtx, makeProject, type Project } from './workspace.js';
 const flags = (f: Partial<DeployFlags> = {}): DeployFlags => ({ branch: 'feat/x', sync: false, failFast: false, keepTemp: false, json: false, ...f });
 const printed = async (ctx: Ctx, f: DeployFlags): Promise<DeployResult> => (await deployCommand(ctx, f)).result;
 
-/** One test of a test run in its own process, holding `profile` through uber's lease pool until release(). */
+/** One test of a test run in its own process, holding `profile` through uber's lease pool from take() until release(). */
 class TestHolder {
   readonly child: ChildProcessWithoutNullStreams;
+  readonly ready: Promise<void>;
   readonly held: Promise<number>;
   private readonly exited: Promise<void>;
 
   constructor(leaseDir: string, profile: string, test: string, file: string) {
     this.child = spawn(process.execPath, ['--import', 'tsx', path.resolve('test/deploy/test-holder.ts'), leaseDir, profile, test, file], { stdio: 'pipe' });
     this.exited = new Promise((r) => this.child.on('exit', () => r()));
-    this.held = new Promise((resolve, reject) => {
-      createInterface({ input: this.child.stdout }).on('line', (l) => {
-        if (l.startsWith('held ')) resolve(Number(l.slice(5)));
+    const lines = createInterface({ input: this.child.stdout });
+    const line = (prefix: string): Promise<string> =>
+      new Promise((resolve, reject) => {
+        lines.on('line', (l) => l.startsWith(prefix) && resolve(l));
+        this.child.on('exit', (code) => reject(new Error(`holder exited (${code}) before "${prefix}" on ${profile}`)));
       });
-      this.child.on('exit', (code) => reject(new Error(`holder exited (${code}) before it held ${profile}`)));
-    });
+    this.ready = line('ready').then(() => undefined);
+    this.held = line('held ').then((l) => Number(l.slice(5)));
+    this.held.catch(() => undefined);
+  }
+
+  /** Starts leasing (once loaded, so the lease is asked for at once); resolves when it holds the profile. */
+  async take(): Promise<number> {
+    await this.ready;
+    this.child.stdin.write('take\n');
+    return this.held;
   }
 
   async release(): Promise<void> {
@@ -63,7 +74,7 @@ describe('deploy alongside test runs and other deploys', function () {
     const leases = path.join(p.root, '.uber', 'leases');
     const holder = new TestHolder(leases, 'ci-1', 'adds an order', 'orders.spec.ts');
     holders.push(holder);
-    const pid = await holder.held;
+    const pid = await holder.take();
     const ctx = makeCtx(p);
     const running = printed(ctx, flags());
     await until('the deploy to say it waits', () => ctx.err().includes('deploy ci-1: waiting for the account'));
@@ -86,11 +97,13 @@ describe('deploy alongside test runs and other deploys', function () {
   it('makes a test wait while a deploy holds the account, and the audit proves they never overlapped', async () => {
     p = makeProject({ repos: ['orders'], services: ['a', 'b'], profiles: ['ci-1'], env: { SLS_FIXTURE_SLEEP_MS: '5000' } });
     const leases = path.join(p.root, '.uber', 'leases');
+    const holder = new TestHolder(leases, 'ci-1', 'lists orders', 'orders.spec.ts');
+    holders.push(holder);
+    await holder.ready;
     const ctx = makeCtx(p);
     const running = printed(ctx, flags());
     await until('the first deploy to start', () => p.journalLines().some((l) => l.event === 'start'));
-    const holder = new TestHolder(leases, 'ci-1', 'lists orders', 'orders.spec.ts');
-    holders.push(holder);
+    void holder.take();
     // the test is in line for the account while the deploys still run
     await until('the test to queue for ci-1', () => existsSync(path.join(leases, 'queue')) && readdirSync(path.join(leases, 'queue')).length > 0);
     assert.equal(p.journalLines().filter((l) => l.event === 'end').length, 0);
@@ -111,7 +124,7 @@ describe('deploy alongside test runs and other deploys', function () {
     p = makeProject({ repos: ['orders'], services: ['a'], profiles: ['ci-1', 'ci-2'], deploy: { lockTimeout: 1 } });
     const holder = new TestHolder(path.join(p.root, '.uber', 'leases'), 'ci-2', 'never ends', 'slow.spec.ts');
     holders.push(holder);
-    const pid = await holder.held;
+    const pid = await holder.take();
     const ctx = makeCtx(p);
     const res = await printed(ctx, flags());
     assert.equal(res.ok, false);
