@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { backoff, type BackoffOptions } from '../failure/backoff.js';
 import type { EnvMode } from '../isolation/env.js';
-import { ownedTempDir } from '../isolation/temp.js';
+import { OWNER_MARKER, ownedTempDir } from '../isolation/temp.js';
 import type { Redactor } from '../redact.js';
 import type { DeployAttempt } from '../state/state.js';
 import { runAttempt } from './attempt.js';
@@ -234,7 +234,8 @@ export async function runDeploys(o: RunnerOptions): Promise<PairOutcome[]> {
     await Promise.all(removals);
     o.signal.removeEventListener('abort', onAbort);
     clearTimeout(wake);
-    if (!o.keepTemp) await rm(tempParent, { recursive: true, force: true, maxRetries: 3 });
+    // kept for debugging (--keep-temp): without its owner marker, no later run's sweep removes it
+    await rm(o.keepTemp ? path.join(tempParent, OWNER_MARKER) : tempParent, { recursive: true, force: true, maxRetries: 3 });
   }
   if (listenerError !== undefined) throw listenerError;
   return o.pairs.map((p) => outcomes.get(p)!);

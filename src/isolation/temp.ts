@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import path from 'node:path';
 import { HOST, ownerIsDead, SELF_START } from '../lease/owner.js';
 
-/** The marker inside each owned temp folder. */
+/** The marker inside each owned temp folder (a run that keeps its folder, --keep-temp, removes it: kept folders are never swept). */
 export const OWNER_MARKER = '.uber-owner.json';
 /** The prefixes of uber's run folders: deploy copies and mocha attempt folders. */
 export const RUN_TEMP_PREFIXES = ['uber-deploy-', 'uber-run-'] as const;
