@@ -10,6 +10,7 @@ function empty(branch: string, runId: string): UberState {
   return { version: 1, branch, finishedAt: new Date().toISOString(), interrupted: true, runId, repos: {}, profiles: {}, deploys: [] };
 }
 
+const byPair = (d: Pick<DeployRecord, 'profile' | 'repo' | 'service'>): string => `${d.repo}\u0000${d.service}\u0000${d.profile}`;
 const pairKey = (d: Pick<DeployRecord, 'profile' | 'repo' | 'service'>): string => `${d.profile}\u0000${d.repo}\u0000${d.service}`;
 
 export function deployRecords(outcomes: readonly PairOutcome[], runId: string): DeployRecord[] {
@@ -49,7 +50,8 @@ export function mergeProfile(current: UberState | undefined, profile: string, ou
   return {
     ...base,
     profiles: { ...base.profiles, [profile]: profileRecord(outcomes, runId, branch) },
-    deploys: [...base.deploys.filter((d) => !keys.has(pairKey(d))), ...fresh],
+    // a stable order whichever account finished first: by repo, service, then profile
+    deploys: [...base.deploys.filter((d) => !keys.has(pairKey(d))), ...fresh].sort((a, b) => byPair(a).localeCompare(byPair(b))),
   };
 }
 
