@@ -140,7 +140,7 @@ export async function test(o: TestOptions): Promise<TestRunOutcome> {
 }
 
 export interface DoctorOptions extends RunOptions {
-  /** Default: UBER_PROFILES, else the config's profiles, else "default". */
+  /** Default: the config's profiles, else UBER_PROFILES, else "default". */
   readonly profiles?: string | readonly string[] | undefined;
   /** Per profile, for credentials and STS; default 4000. */
   readonly timeoutMs?: number | undefined;

@@ -1,6 +1,7 @@
 // `uber deploy`: parse flags, run the deploy core, set the exit code (1 when any deploy failed).
 import { Option } from 'commander';
 import { deploy, type DeployFlags } from '../deploy/deploy.js';
+import { PROFILES_HELP } from '../options/profiles.js';
 import type { Register } from './program.js';
 
 export const registerDeploy: Register = (program, ctx, result) => {
@@ -8,7 +9,7 @@ export const registerDeploy: Register = (program, ctx, result) => {
     .command('deploy')
     .description('sync, then deploy every service into every profile in parallel, each in its own isolated copy')
     .addOption(new Option('--branch <name>', 'branch every repo deploys from (required)'))
-    .addOption(new Option('--profiles <list>', 'comma-separated AWS profiles (default: config profiles, UBER_PROFILES, or "default")'))
+    .addOption(new Option('--profiles <list>', PROFILES_HELP))
     .addOption(new Option('--retry <n>', 'extra attempts for transient failures (default: deploy.retries)'))
     .addOption(new Option('--concurrency <n>', 'deploys at once, or "auto" (default: deploy.concurrency)'))
     .addOption(new Option('--no-sync', 'deploy the repos as they are on disk, without git'))

@@ -1,13 +1,14 @@
 // `uber doctor`: every profile resolves (credentials, region) and no two profiles are one account; exit 1 when not.
 import { doctor } from '../doctor/doctor.js';
 import { EXIT, UsageError } from '../errors.js';
+import { PROFILES_HELP } from '../options/profiles.js';
 import type { Register } from './program.js';
 
 export const registerDoctor: Register = (program, ctx, result) => {
   program
     .command('doctor')
     .description('check that profiles exist, resolve (credentials, region) and map to distinct accounts')
-    .option('--profiles <list>', 'comma-separated profiles (default: UBER_PROFILES, else config profiles, else "default")')
+    .option('--profiles <list>', PROFILES_HELP)
     .option('--json', 'print the checks as JSON on stdout')
     .option('--timeout <seconds>', 'how long to wait for credentials and STS per profile', '4')
     .action(async (_opts: unknown, cmd: import('commander').Command) => {
