@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSyn
 import os from 'node:os';
 import path from 'node:path';
 import { DEMO_TABLES } from '../scripts/demo-workspace.mjs';
-import { isAlive } from '../src/sandbox/process.js';
+import { isAlive } from '../src/exec/alive.js';
 import { accountClients, baseEnv, overlappingLeases, readAuditLines, readTestRun, ROOT, runNode, tablesIn, uber, writesIn, type Ran } from './support/demo-flow.js';
 
 /** Processes tied to a folder (Linux /proc): named in their command line or environment, or working in it. */

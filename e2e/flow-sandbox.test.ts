@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { isAlive } from '../src/sandbox/process.js';
+import { isAlive } from '../src/exec/alive.js';
 import { baseEnv, uber } from './support/demo-flow.js';
 
 interface StatusJson {

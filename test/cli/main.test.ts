@@ -31,6 +31,6 @@ describe('cli/main', function () {
 
   it('every registered code maps to one of the exit codes DESIGN.md promises', () => {
     const allowed = new Set<number>(Object.values(EXIT));
-    for (const [code, exit] of Object.entries(ERROR_CODES)) assert.ok(allowed.has(exit) && exit !== EXIT.ok, code);
+    for (const [code, exit] of Object.entries(ERROR_CODES)) assert.ok(allowed.has(exit) && exit !== (EXIT.ok as number), code);
   });
 });
