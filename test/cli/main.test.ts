@@ -7,7 +7,7 @@ import { ERROR_CODES, EXIT } from '../../src/errors/codes.js';
 import { runCli } from '../support/run-cli.js';
 
 describe('cli/main', function () {
-  this.timeout(30_000);
+  this.timeout(120_000); // an unknown command loads every command module: slow on a loaded machine
   let dir: string;
   before(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'uber-main-'));
