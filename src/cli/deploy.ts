@@ -7,7 +7,7 @@ import type { Register } from './program.js';
 export const registerDeploy: Register = (program, ctx, result) => {
   program
     .command('deploy')
-    .description('sync, then deploy every service into every profile in parallel, each in its own isolated copy')
+    .description('sync, then deploy every changed service into every profile in parallel, each in its own isolated copy')
     .addOption(new Option('--branch <name>', 'branch every repo deploys from (required)'))
     .addOption(new Option('--profiles <list>', PROFILES_HELP))
     .addOption(new Option('--retry <n>', 'extra attempts for transient failures (default: deploy.retries)'))
@@ -15,6 +15,8 @@ export const registerDeploy: Register = (program, ctx, result) => {
     .addOption(new Option('--no-sync', 'deploy the repos as they are on disk, without git'))
     .addOption(new Option('--fail-fast', 'cancel everything queued or running at the first permanent failure'))
     .addOption(new Option('--keep-temp', 'keep each deploy\'s temp copy and HOME for debugging'))
+    .addOption(new Option('--force', "deploy every pair, even where the account's record shows the same fingerprint"))
+    .addOption(new Option('--dry-run', 'sync, then print what would deploy and which input changed; deploy nothing'))
     .addOption(new Option('--json', 'print the run as JSON on stdout'))
     .action(async (_opts: unknown, cmd: { optsWithGlobals: () => Record<string, unknown> }) => {
       const o = cmd.optsWithGlobals();
@@ -29,6 +31,8 @@ export const registerDeploy: Register = (program, ctx, result) => {
         failFast: o.failFast === true,
         keepTemp: o.keepTemp === true,
         json: o.json === true,
+        force: o.force === true,
+        dryRun: o.dryRun === true,
       };
       const { ok } = await deploy(ctx, flags);
       result.code = ok ? 0 : 1;

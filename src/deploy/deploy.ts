@@ -14,6 +14,10 @@ import type { PairOutcome } from './events.js';
 import { resolveConcurrency, resolveProfiles, resolveRetries } from './options.js';
 import { findServices, planPairs, type Service } from './plan.js';
 import { buildState, type RepoInfo } from './record.js';
+import { machine, planChanged, readAccounts, RecordKeeper, unchangedOutcome, type ChangedPlan } from './changed.js';
+import { printPlan, printSkips } from './changed-report.js';
+import { newRunId } from '../run/id.js';
+import { isDeployed } from '../state/state.js';
 import { assertCommandFound } from './preflight.js';
 import { printReport } from './report.js';
 import { runDeploys } from './runner.js';
@@ -31,12 +35,18 @@ export interface DeployFlags {
   readonly failFast: boolean;
   readonly keepTemp: boolean;
   readonly json: boolean;
+  /** Deploy every pair, even those whose account already runs the same fingerprint. */
+  readonly force?: boolean | undefined;
+  /** Print what would deploy and why; deploy nothing. */
+  readonly dryRun?: boolean | undefined;
 }
 
 export interface DeployResult {
   readonly state: UberState;
   readonly outcomes: readonly PairOutcome[];
   readonly ok: boolean;
+  /** Each pair's fingerprint verdict (deploy or unchanged, and why). */
+  readonly plan?: ChangedPlan | undefined;
 }
 
 /** Base of the retry backoff in ms; UBER_BACKOFF_MS shortens it for demos and tests. */
@@ -69,7 +79,8 @@ export async function deploy(ctx: Ctx, flags: DeployFlags): Promise<DeployResult
   assertWritable(uberPaths(loaded.dir).root); // logs and state go there: a full disk or a read-only folder stops us before git runs
   if (ctx.signal.aborted) throw new InterruptedError();
 
-  // 2. sync, 3. plan
+  // 2. sync (each account's records are read meanwhile), 3. plan
+  using accounts = readAccounts(profiles, config.deploy.recordTable, ctx.env);
   if (flags.sync) Object.assign(repoInfo, await syncStep(ctx, loaded, flags.branch));
   const services: Service[] = [];
   for (const [i, r] of repos.entries()) services.push(...(await findServices(r.config, r.dir, i)));
@@ -78,13 +89,24 @@ export async function deploy(ctx: Ctx, flags: DeployFlags): Promise<DeployResult
   }
   if (!words[0]!.includes('{')) assertCommandFound(words[0]!, services, ctx.env);
   const pairs = planPairs(services, profiles, words, { stage: config.deploy.stage, branch: flags.branch });
+  const stage = config.deploy.stage;
+  const plan = await planChanged({ pairs, services, repos, accounts, command: config.deploy.command, stage, force: flags.force === true, ctx });
+  if (flags.dryRun) {
+    printPlan(ctx, plan, flags.json);
+    return { state: buildState({ branch: flags.branch, repos: repoInfo, profiles, outcomes: [], interrupted: false }), outcomes: [], ok: true, plan };
+  }
+  printSkips(ctx, plan);
+  const toDeploy = plan.pairs.filter((p) => p.action === 'deploy');
+  const keeper = new RecordKeeper(accounts, { id: newRunId('deploy'), branch: flags.branch, stage, by: machine(ctx.env) });
+  await keeper.markAll(toDeploy); // a half-done deploy never looks current
+  for (const n of keeper.notes()) ctx.stderr.write(`${n}\n`);
 
   // 4. run
   const paths = uberPaths(loaded.dir);
   const redactor = new Redactor(collectSecrets(ctx.env));
-  const view = createView(ctx, pairs, profiles, redactor);
-  const outcomes = await runDeploys({
-    pairs,
+  const view = createView(ctx, toDeploy.map((p) => p.pair), profiles, redactor);
+  const ran = await runDeploys({
+    pairs: toDeploy.map((p) => p.pair),
     concurrency,
     perProfile: config.deploy.perProfile,
     retries,
@@ -99,9 +121,14 @@ export async function deploy(ctx: Ctx, flags: DeployFlags): Promise<DeployResult
     envMode: config.deploy.env,
     tempParent: ctx.env.TMPDIR ?? os.tmpdir(),
     backoff: { baseMs: backoffBase(ctx.env) },
-    onEvent: (e) => view.onEvent(e),
-  });
+    onEvent: (e) => {
+      view.onEvent(e);
+      keeper.onEvent(e);
+    },
+  }).finally(() => keeper.flush());
   await view.finish();
+  const byId = new Map(ran.map((o) => [o.pair.id, o]));
+  const outcomes = pairs.map((p) => byId.get(p.id) ?? unchangedOutcome(p));
 
   // 5. record and report
   const interrupted = ctx.signal.aborted;
@@ -116,5 +143,5 @@ export async function deploy(ctx: Ctx, flags: DeployFlags): Promise<DeployResult
   printReport(ctx, { outcomes, profiles, state, redactor, json: flags.json, statePath: paths.state });
   if (unsaved && !ctx.signal.aborted) throw new RunFailedError(unsaved);
   if (interrupted) throw ctx.signal.reason instanceof InterruptedError ? ctx.signal.reason : new InterruptedError();
-  return { state, outcomes, ok: outcomes.every((o) => o.status === 'ok' || o.status === 'no-op') };
+  return { state, outcomes, ok: outcomes.every((o) => isDeployed(o.status)), plan };
 }

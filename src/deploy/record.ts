@@ -1,5 +1,5 @@
 // Turns a run's outcomes into .uber/state.json: branch, commits per repo, per-profile health, per-pair attempts.
-import type { DeployRecord, UberState } from '../state/state.js';
+import { isDeployed, type DeployRecord, type UberState } from '../state/state.js';
 import type { PairOutcome } from './events.js';
 import { serviceName } from './format.js';
 
@@ -29,7 +29,7 @@ export function buildState(opts: {
   const profiles: Record<string, { healthy: boolean; failed: string[] }> = {};
   for (const p of opts.profiles) {
     // a profile is healthy only when every one of its services deployed (ok or nothing to change)
-    const failed = opts.outcomes.filter((o) => o.pair.profile === p && o.status !== 'ok' && o.status !== 'no-op').map((o) => serviceName(o.pair));
+    const failed = opts.outcomes.filter((o) => o.pair.profile === p && !isDeployed(o.status)).map((o) => serviceName(o.pair));
     profiles[p] = { healthy: failed.length === 0, failed };
   }
   return { version: 1, branch: opts.branch, finishedAt: new Date().toISOString(), interrupted: opts.interrupted, repos: opts.repos, profiles, deploys };

@@ -2,7 +2,13 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-export type DeployStatus = 'ok' | 'no-op' | 'failed' | 'cancelled';
+/** unchanged: not deployed, because the account's record shows this exact fingerprint already runs there. */
+export type DeployStatus = 'ok' | 'no-op' | 'unchanged' | 'failed' | 'cancelled';
+
+/** The statuses that leave a pair running what was asked for (a profile with only these is healthy). */
+export function isDeployed(status: DeployStatus): boolean {
+  return status === 'ok' || status === 'no-op' || status === 'unchanged';
+}
 
 export interface DeployAttempt {
   /** Epoch ms (performance.timeOrigin + performance.now()). */
