@@ -190,6 +190,30 @@ export class RecordTable {
     });
   }
 
+  /**
+   * Whether this profile can read and write the table, with no side effect: a write whose condition can never hold is
+   * refused by DynamoDB only after it was allowed (ConditionalCheckFailed = writable).
+   */
+  async probe(): Promise<{ read: string; write: string }> {
+    const read = await this.read();
+    if (!read.ok) return { read: read.why, write: 'not tried' };
+    try {
+      await this.client.send(new DescribeTableCommand({ TableName: this.table }), call());
+    } catch (e) {
+      if ((e as Error).name === 'ResourceNotFoundException') return { read: 'ok', write: 'not created yet (the first uber deploy creates it)' };
+    }
+    try {
+      await this.client.send(new UpdateItemCommand({
+        TableName: this.table, Key: { [KEY]: s('#uber-doctor') }, UpdateExpression: 'SET #at = :at',
+        ConditionExpression: 'attribute_exists(#key) AND attribute_not_exists(#key)',
+        ExpressionAttributeNames: { '#key': KEY, '#at': 'at' }, ExpressionAttributeValues: { ':at': s('probe') },
+      }), call());
+      return { read: 'ok', write: 'ok' };
+    } catch (e) {
+      return { read: 'ok', write: (e as Error).name === 'ConditionalCheckFailedException' ? 'ok' : why(e) };
+    }
+  }
+
   destroy(): void {
     this.client.destroy();
   }

@@ -5,6 +5,7 @@ import type { Ctx } from '../context.js';
 import { UsageError } from '../errors.js';
 import { chooseProfiles } from '../options/profiles.js';
 import { checkProfile, duplicateAccounts, type ProfileCheck } from './identity.js';
+import { checkRecords, type RecordsCheck } from './records.js';
 
 export interface DoctorOptions {
   /** Comma-separated profiles; default the config's profiles, else UBER_PROFILES, else "default". */
@@ -20,6 +21,17 @@ export interface DoctorResult {
   readonly checks: ProfileCheck[];
   /** Groups of profiles that are one account. */
   readonly duplicates: string[][];
+  /** Per check (same order): can the profile read and write its deploy record table; null when the profile itself fails. */
+  readonly records: (RecordsCheck | null)[];
+}
+
+/** deploy.recordTable from the config, or its default when there is no config. */
+function recordTable(ctx: Pick<Ctx, 'cwd'>, explicitConfig: string | undefined): string | false {
+  try {
+    return loadConfig(ctx.cwd, explicitConfig).config.deploy.recordTable;
+  } catch {
+    return 'uber-deploys';
+  }
 }
 
 /** The config's profiles; no config at all is fine for doctor (an explicit --config that is missing is not). */
@@ -41,5 +53,7 @@ export async function doctor(ctx: Pick<Ctx, 'cwd' | 'env'>, opts: DoctorOptions)
   if (missing.length > 0) requireProfiles(missing, ctx.env);
   const checks = await Promise.all(names.map((n) => checkProfile(all.get(n)!, ctx.env, opts.timeoutMs)));
   const duplicates = duplicateAccounts(checks);
-  return { ok: duplicates.length === 0 && checks.every((c) => c.problems.length === 0), checks, duplicates };
+  const table = recordTable(ctx, opts.config);
+  const records = await Promise.all(checks.map((c) => (c.problems.length > 0 ? Promise.resolve(null) : checkRecords(c.profile, table, ctx.env, opts.timeoutMs))));
+  return { ok: duplicates.length === 0 && checks.every((c) => c.problems.length === 0), checks, duplicates, records };
 }

@@ -6,6 +6,7 @@ import { ScanCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { profileClient, profileClientConfig } from '../../src/aws/client.js';
 import { deploy, type DeployFlags } from '../../src/deploy/deploy.js';
 import { InterruptedError } from '../../src/errors.js';
+import { deployChart } from '../../src/report/waterfall-deploys.js';
 import { readState } from '../../src/state/state.js';
 import { commitFile, git, gitProject, secondCheckout, startSandbox, useAccounts, type Accounts } from './accounts.js';
 import { makeCtx, type Project } from './workspace.js';
@@ -90,6 +91,9 @@ describe('deploy: only what changed (real git, dynalite accounts)', function () 
     assert.deepEqual(Object.values(state.profiles).map((x) => x.healthy), [true, true], 'all unchanged is healthy for uber test');
     assert.match(again.out(), /"status": "unchanged"/);
     assert.match(again.err(), /0 deploys: .*; 8 unchanged/);
+    const chart = deployChart(state);
+    assert.match(chart.title, /0 deploys, 0 failed, 8 unchanged/);
+    assert.ok(chart.notes.some((l) => l.startsWith('8 unchanged')));
   });
 
   it('one service changed: only it deploys, into each account; --dry-run names the input; --force deploys all', async () => {
