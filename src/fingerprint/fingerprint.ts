@@ -45,7 +45,7 @@ async function repoHashes(s: RepoSnapshot, folders: readonly string[], ctx: GitC
   const listings = await Promise.all([...ancestors].map((a) => listFolder(s, a, ctx)));
   for (const e of listings.flat()) {
     if (services.has(e.path)) folder.set(e.path, e.hash);
-    else if (!(e.type === 'tree' && ancestors.has(e.path))) shared.push(`${e.mode} ${e.type} ${e.hash}\t${e.path}`);
+    else if (!ancestors.has(e.path) && ![...services].some((f) => under(e.path, f))) shared.push(`${e.mode} ${e.type} ${e.hash}\t${e.path}`);
   }
   return { shared: sha(shared.sort().join('\n')), folder };
 }

@@ -32,7 +32,7 @@ function setConfig(p: Project, edit: (c: Cfg) => void): void {
 }
 
 describe('deploy: only what changed (real git, dynalite accounts)', function () {
-  this.timeout(Number(process.env.T ?? 120_000));
+  this.timeout(120_000);
   let sb: Accounts;
   let p: Project | undefined;
   const extra: Project[] = [];
