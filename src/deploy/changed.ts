@@ -69,6 +69,7 @@ export async function planChanged(o: {
   accounts: Accounts;
   command: string;
   stage: string;
+  envMode?: string | undefined;
   force: boolean;
   ctx: Pick<Ctx, 'env' | 'signal'>;
 }): Promise<ChangedPlan> {
@@ -79,7 +80,7 @@ export async function planChanged(o: {
   const notes = [...reads].filter(([, r]) => !r.ok).map(([p, r]) => `uber: the deploy records of ${p} cannot be read (${r.ok ? '' : r.why}); every service deploys there.`);
   const pairs = o.pairs.map((pair): PlannedPair => {
     const sp = prints.get(serviceKey(pair))!;
-    const fingerprint = pairFingerprint(sp, { argv: pair.argv, command: o.command, stage: o.stage });
+    const fingerprint = pairFingerprint(sp, { argv: pair.argv, command: o.command, stage: o.stage, envMode: o.envMode });
     const read = reads.get(pair.profile);
     const record = read?.ok ? read.records.get(recordKey(pair, o.stage)) : undefined;
     const recording = o.accounts.tables.has(pair.profile);

@@ -90,7 +90,7 @@ export async function deploy(ctx: Ctx, flags: DeployFlags): Promise<DeployResult
   if (!words[0]!.includes('{')) assertCommandFound(words[0]!, services, ctx.env);
   const pairs = planPairs(services, profiles, words, { stage: config.deploy.stage, branch: flags.branch });
   const stage = config.deploy.stage;
-  const plan = await planChanged({ pairs, services, repos, accounts, command: config.deploy.command, stage, force: flags.force === true, ctx });
+  const plan = await planChanged({ pairs, services, repos, accounts, command: config.deploy.command, stage, envMode: config.deploy.env, force: flags.force === true, ctx });
   if (flags.dryRun) {
     printPlan(ctx, plan, flags.json);
     return { state: buildState({ branch: flags.branch, repos: repoInfo, profiles, outcomes: [], interrupted: false }), outcomes: [], ok: true, plan };

@@ -15,7 +15,7 @@ export interface Parts {
   readonly shared: string;
   /** Added inputs ("repo:path" → git hash). */
   readonly inputs: Readonly<Record<string, string>>;
-  /** Hash of the expanded deploy argv and the config that shapes it (command template, stage). */
+  /** Hash of the expanded deploy argv and the config that shapes it (command template, stage, deploy.env). */
   readonly deploy: string;
 }
 
@@ -139,10 +139,11 @@ function servicePrint(
   return { ok: true, commit: snap.commit, folder, shared: hashes.shared, inputs };
 }
 
-/** Adds the deploy argv (and the command template and stage it came from) to a service's print. */
-export function pairFingerprint(sp: ServicePrint, deploy: { argv: readonly string[]; command: string; stage: string }): Fingerprint {
+/** Adds the deploy argv, the command template and stage it came from, and the deploy's env mode to a service's print. */
+export function pairFingerprint(sp: ServicePrint, deploy: { argv: readonly string[]; command: string; stage: string; envMode?: string | undefined }): Fingerprint {
   if (!sp.ok) return { ok: false, why: sp.why };
-  const parts: Parts = { folder: sp.folder, shared: sp.shared, inputs: sp.inputs, deploy: sha(JSON.stringify([deploy.command, deploy.stage, deploy.argv])) };
+  const shape = [deploy.command, deploy.stage, deploy.argv, deploy.envMode ?? ''];
+  const parts: Parts = { folder: sp.folder, shared: sp.shared, inputs: sp.inputs, deploy: sha(JSON.stringify(shape)) };
   const sorted = Object.fromEntries(Object.entries(parts.inputs).sort(([a], [b]) => a.localeCompare(b)));
   return { ok: true, parts, value: sha(JSON.stringify({ v: 1, ...parts, inputs: sorted })) };
 }
