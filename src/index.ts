@@ -10,6 +10,9 @@ export { EXIT, InterruptedError, RunFailedError, UsageError } from './errors.js'
 export type { DeployResult } from './deploy/deploy.js';
 export type { DeployEvent, PairOutcome } from './deploy/events.js';
 export type { Pair, Service } from './deploy/plan.js';
+export type { ChangedPlan, PlannedPair } from './deploy/changed.js';
+export type { Parts as FingerprintParts } from './fingerprint/fingerprint.js';
+export type { RecordsCheck } from './doctor/records.js';
 export type { DoctorResult } from './doctor/doctor.js';
 export type { ProfileCheck } from './doctor/identity.js';
 export type { UberState } from './state/state.js';
@@ -80,9 +83,13 @@ export interface DeployOptions extends RunOptions {
   readonly sync?: boolean | undefined;
   readonly failFast?: boolean | undefined;
   readonly keepTemp?: boolean | undefined;
+  /** Deploy every pair, even where the account's record shows the same fingerprint (the CLI's --force). */
+  readonly force?: boolean | undefined;
+  /** Plan only: `result.plan` says what would deploy and why; nothing deploys (the CLI's --dry-run). */
+  readonly dryRun?: boolean | undefined;
 }
 
-/** `uber deploy`: every service × profile, isolated and retried; `ok` is false when any deploy failed. */
+/** `uber deploy`: every changed service × profile, isolated and retried; `ok` is false when any deploy failed. */
 export async function deploy(o: DeployOptions): Promise<DeployResult> {
   const { deploy: run } = await import('./deploy/deploy.js');
   return run(ctxOf(o), {
@@ -95,6 +102,8 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     failFast: o.failFast ?? false,
     keepTemp: o.keepTemp ?? false,
     json: false,
+    force: o.force ?? false,
+    dryRun: o.dryRun ?? false,
   });
 }
 
