@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSyn
 import os from 'node:os';
 import path from 'node:path';
 import { DEMO_TABLES } from '../scripts/demo-workspace.mjs';
-import { isAlive } from '../src/sandbox/process.js';
+import { isAlive } from '../src/exec/alive.js';
 import { accountClients, baseEnv, overlappingLeases, readAuditLines, readTestRun, ROOT, runNode, tablesIn, uber, writesIn, type Ran } from './support/demo-flow.js';
 
 /** Processes tied to a folder (Linux /proc): named in their command line or environment, or working in it. */
@@ -48,6 +48,8 @@ describe('e2e: the demo (scripts/demo.mjs)', function () {
     assert.match(demo.out, /sls deploy --stage \{stage\} --aws-profile \{profile\}/, 'shows the real-world deploy command');
     assert.match(demo.out, new RegExp(`Reports: ${path.join(work, '.uber', 'reports').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
     assert.match(demo.out, /uber demo: done/);
+    // the second deploy, after one handler of orders changed: orders into each account, payments' two services unchanged
+    assert.match(`${demo.out}\n${demo.err}`, /3 deploys: .*; 6 unchanged \(not deployed\)/);
     const pid = Number(/started 3 local account\(s\) \(pid (\d+)/.exec(demo.out + demo.err)?.[1]);
     assert.ok(pid > 0, 'the demo reported its sandbox pid');
     assert.equal(isAlive(pid), false, 'no sandbox process is left');

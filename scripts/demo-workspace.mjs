@@ -76,6 +76,18 @@ export async function createDemoWorkspace(work, { deployCommand } = {}) {
   return file;
 }
 
+/** Changes one handler of orders on feat-x and pushes it: the next `uber deploy` deploys orders only. Returns the file. */
+export async function changeHandler(work) {
+  const seed = path.join(work, 'seed', 'orders');
+  await git(seed, 'checkout', '-q', 'feat-x');
+  const file = path.join(seed, 'handler.mjs');
+  writeFileSync(file, `${readFileSync(file, 'utf8')}// changed by the demo: only orders deploys again\n`);
+  await git(seed, 'commit', '-q', '-am', 'orders: change the handler');
+  await git(seed, 'push', '-q', path.join(work, 'remotes', 'orders.git'), 'feat-x');
+  await git(seed, 'checkout', '-q', 'main');
+  return 'orders/handler.mjs';
+}
+
 /**
  * Lets the tests repo import uber's client helper as `uber/client` (and the SDK it hands clients of): links
  * node_modules/uber to this package. ESM follows the link to the real path, so the plugin uber test loads and

@@ -7,7 +7,7 @@ import { existsSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createDemoWorkspace, linkTestDeps, UBER_ROOT } from './demo-workspace.mjs';
+import { changeHandler, createDemoWorkspace, linkTestDeps, UBER_ROOT } from './demo-workspace.mjs';
 
 const work = path.resolve(process.env.UBER_DEMO_DIR || path.join(os.tmpdir(), 'uber-demo'));
 const bin = path.join(UBER_ROOT, 'dist', 'bin.js');
@@ -90,6 +90,10 @@ async function main() {
   say('  target account. With real AWS accounts, uber.config.yaml would say (it is the default):');
   say('      deploy:\n        command: "sls deploy --stage {stage} --aws-profile {profile}"');
   await step('3/5 Deploy every service on branch feat-x into every account', ['deploy', '--branch', 'feat-x', '--profiles', profiles.join(',')]);
+  const changed = await changeHandler(work);
+  say(`\n  Each account now records what runs in it (table uber-deploys). Change one handler on feat-x (${changed}),`);
+  say('  push it, and deploy again: only orders deploys, into each account; the payments services are "unchanged".');
+  await step('3/5 Deploy again: only what changed', ['deploy', '--branch', 'feat-x', '--profiles', profiles.join(',')]);
 
   linkTestDeps(path.join(work, 'repos', 'tests'));
   await step('4/5 Integration tests in parallel, one account per test', ['test', '--parallel']);

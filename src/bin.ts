@@ -17,7 +17,7 @@ process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 
 const { main } = await import('./cli/main.js');
-const code = await main(process.argv.slice(2), controller.signal);
+const code = await main(process.argv.slice(2), { cwd: process.cwd(), env: process.env, stdout: process.stdout, stderr: process.stderr, signal: controller.signal });
 process.exitCode = code;
 // Output flushes on a natural exit; a stray handle must not keep uber alive after its work is done.
 setTimeout(() => process.exit(code), 1500).unref();

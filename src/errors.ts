@@ -1,7 +1,7 @@
 // The two kinds of error uber knows: user mistakes (stable code, a fix, exit 2) and run outcomes.
+import { ERROR_CODES, type ErrorCode, type ExitCode, type UsageCode } from './errors/codes.js';
 
-/** Exit codes, as DESIGN.md promises them. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+export { EXIT, type ErrorCode, type UsageCode } from './errors/codes.js';
 
 /**
  * Matches by name, not by prototype: the same error class can be loaded twice (ESM and CJS copies under a
@@ -16,7 +16,7 @@ export class UsageError extends Error {
   static override [Symbol.hasInstance] = byName('UsageError');
   override readonly name = 'UsageError';
   constructor(
-    readonly code: string,
+    readonly code: UsageCode,
     message: string,
     readonly details: readonly string[] = [],
   ) {
@@ -28,14 +28,14 @@ export class UsageError extends Error {
 export class RunFailedError extends Error {
   static override [Symbol.hasInstance] = byName('RunFailedError');
   override readonly name = 'RunFailedError';
-  readonly code = 'ERR_UBER_RUN_FAILED';
+  readonly code = 'ERR_UBER_RUN_FAILED' satisfies ErrorCode;
 }
 
 /** The run was interrupted by SIGINT/SIGTERM; cleanup has happened. Exit 130. */
 export class InterruptedError extends Error {
   static override [Symbol.hasInstance] = byName('InterruptedError');
   override readonly name = 'InterruptedError';
-  readonly code = 'ERR_UBER_INTERRUPTED';
+  readonly code = 'ERR_UBER_INTERRUPTED' satisfies ErrorCode;
   constructor(message = 'Interrupted; cleaned up what was running.') {
     super(message);
   }
@@ -43,4 +43,10 @@ export class InterruptedError extends Error {
 
 export function isUsageError(e: unknown): e is UsageError {
   return e instanceof UsageError;
+}
+
+/** The exit code of one of uber's own errors (from the code registry); undefined for anything else (a bug). */
+export function exitCodeOf(e: unknown): ExitCode | undefined {
+  if (!(e instanceof UsageError || e instanceof RunFailedError || e instanceof InterruptedError)) return undefined;
+  return ERROR_CODES[e.code];
 }

@@ -10,6 +10,9 @@ export { EXIT, InterruptedError, RunFailedError, UsageError } from './errors.js'
 export type { DeployResult } from './deploy/deploy.js';
 export type { DeployEvent, PairOutcome } from './deploy/events.js';
 export type { Pair, Service } from './deploy/plan.js';
+export type { ChangedPlan, PlannedPair } from './deploy/changed.js';
+export type { Parts as FingerprintParts } from './fingerprint/fingerprint.js';
+export type { RecordsCheck } from './doctor/records.js';
 export type { DoctorResult } from './doctor/doctor.js';
 export type { ProfileCheck } from './doctor/identity.js';
 export type { UberState } from './state/state.js';
@@ -80,9 +83,13 @@ export interface DeployOptions extends RunOptions {
   readonly sync?: boolean | undefined;
   readonly failFast?: boolean | undefined;
   readonly keepTemp?: boolean | undefined;
+  /** Deploy every pair, even where the account's record shows the same fingerprint (the CLI's --force). */
+  readonly force?: boolean | undefined;
+  /** Plan only: `result.plan` says what would deploy and why; nothing deploys (the CLI's --dry-run). */
+  readonly dryRun?: boolean | undefined;
 }
 
-/** `uber deploy`: every service × profile, isolated and retried; `ok` is false when any deploy failed. */
+/** `uber deploy`: every changed service × profile, isolated and retried; `ok` is false when any deploy failed. */
 export async function deploy(o: DeployOptions): Promise<DeployResult> {
   const { deployCommand } = await import('./cli/deploy.js'); // the core prints nothing; this adds the CLI's lines when streams are given
   const run = async (ctx: Ctx, flags: Parameters<typeof deployCommand>[1]): Promise<DeployResult> => (await deployCommand(ctx, flags)).result;
@@ -96,6 +103,8 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     failFast: o.failFast ?? false,
     keepTemp: o.keepTemp ?? false,
     json: false,
+    force: o.force ?? false,
+    dryRun: o.dryRun ?? false,
   });
 }
 
@@ -141,7 +150,7 @@ export async function test(o: TestOptions): Promise<TestRunOutcome> {
 }
 
 export interface DoctorOptions extends RunOptions {
-  /** Default: UBER_PROFILES, else the config's profiles, else "default". */
+  /** Default: the config's profiles, else UBER_PROFILES, else "default". */
   readonly profiles?: string | readonly string[] | undefined;
   /** Per profile, for credentials and STS; default 4000. */
   readonly timeoutMs?: number | undefined;

@@ -39,7 +39,8 @@ describe('chaos: uber test interrupted, orchestrator killed', function () {
 
   it(`uber test: SIGINT and SIGTERM, ${RUNS} runs each at random moments`, async () => {
     const p = project();
-    writeSuite(p, 3, 3, 400);
+    // 9 tests of 1.5 s on 2 workers: the run lasts well past the latest moment (3 s), so every signal lands mid-run
+    writeSuite(p, 3, 3, 1500);
     const rnd = prng(7);
     const results = [];
     for (let i = 0; i < RUNS * 2; i += 1) {
@@ -47,7 +48,9 @@ describe('chaos: uber test interrupted, orchestrator killed', function () {
     }
     const signalled = results.filter((r) => !r.finishedFirst);
     const bad = signalled.filter((r) => r.code !== 130 || r.leftProcesses.length || r.leftLeases.length);
-    console.log(`      signals (uber test): ${signalled.length - bad.length}/${signalled.length} runs clean (exit 130), ${signalled.reduce((n, r) => n + r.leftProcesses.length, 0)} descendants after 6 s, ${signalled.reduce((n, r) => n + r.leftLeases.length, 0)} leases held`);
+    console.log(`      signals (uber test): ${signalled.length}/${results.length} landed mid-run, ${signalled.length - bad.length}/${signalled.length} runs clean (exit 130), ${signalled.reduce((n, r) => n + r.leftProcesses.length, 0)} descendants after 6 s, ${signalled.reduce((n, r) => n + r.leftLeases.length, 0)} leases held`);
+    // a run that ended before its signal checks nothing: all of them must have been signalled while uber ran
+    assert.deepEqual(results.filter((r) => r.finishedFirst).map((r) => ({ signal: r.signal, afterMs: r.afterMs, code: r.code })), [], 'every signal landed mid-run');
     assert.deepEqual(bad.map((r) => ({ signal: r.signal, afterMs: r.afterMs, code: r.code, left: r.leftProcesses, leases: r.leftLeases, stderr: r.stderr.slice(-300) })), []);
   });
 

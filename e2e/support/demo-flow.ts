@@ -94,8 +94,9 @@ export function accountClients(sandboxDir: string): Map<string, DynamoDBClient> 
   return out;
 }
 
+/** The services' tables in an account: uber's own deploy record table (deploy.recordTable) aside. */
 export async function tablesIn(client: DynamoDBClient): Promise<string[]> {
-  return ((await client.send(new ListTablesCommand({}))).TableNames ?? []).sort();
+  return ((await client.send(new ListTablesCommand({}))).TableNames ?? []).filter((t) => t !== 'uber-deploys').sort();
 }
 
 /** How many items each test wrote into this account (the demo tests tag every item with writtenBy = fullTitle). */

@@ -7,8 +7,10 @@ import { GENERATED_MARK } from '../ci/template.js';
 import { restoreTimings, saveTimings } from '../ci/timings-cache.js';
 import { loadConfig } from '../config/load.js';
 import { say } from '../context.js';
-import { parseWhole, resolveProfiles } from '../deploy/options.js';
+import { resolveProfiles } from '../deploy/options.js';
 import { EXIT, UsageError } from '../errors.js';
+import { PROFILES_HELP } from '../options/profiles.js';
+import { parseWhole } from '../options/whole.js';
 import { uberPaths } from '../state/paths.js';
 import type { Register } from './program.js';
 
@@ -38,7 +40,7 @@ export const registerCi: Register = (program, ctx, result) => {
   ci.command('circleci')
     .description('write a CircleCI 2.1 config: a provision job (uber deploy), then a parallel test job (uber test --parallel, one shard per container)')
     .addOption(new Option('--parallelism <n>', `test containers; each needs at least one profile (default: one per profile, at most 4)`))
-    .addOption(new Option('--profiles <list>', 'comma-separated AWS profiles to provision (default: config profiles, UBER_PROFILES, or "default")'))
+    .addOption(new Option('--profiles <list>', `${PROFILES_HELP}; the accounts to provision`))
     .addOption(new Option('--context <name>', 'CircleCI context holding the AWS credentials').default(DEFAULT_CONTEXT))
     .addOption(new Option('--image <ref>', 'Docker image of both jobs').default(DEFAULT_IMAGE))
     .addOption(new Option('--out <path>', 'where to write it; "-" for stdout (default: .circleci/config.yml at the repository root)'))

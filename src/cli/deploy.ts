@@ -5,8 +5,10 @@ import { deploy, type DeployFlags, type DeployResult } from '../deploy/deploy.js
 import { createView, type DeployView } from '../deploy/view.js';
 import { InterruptedError, RunFailedError } from '../errors.js';
 import { collectSecrets, Redactor } from '../redact.js';
+import { printPlan, printSkips } from '../report/deploy-changed.js';
 import { printDeployEnd } from '../report/deploy-end.js';
 import { syncWithView } from '../workspace/view.js';
+import { PROFILES_HELP } from '../options/profiles.js';
 import type { Register } from './program.js';
 
 /** The command behind the flags: views on stderr, the deploy, its end printed; 0 or 1, or throws (interrupted, unsaved state). */
@@ -18,11 +20,20 @@ export async function deployCommand(ctx: Ctx, flags: DeployFlags): Promise<{ cod
     res = await deploy(ctx, flags, {
       // json: false — deploy prints one JSON document of its own; sync's table still goes to stderr
       sync: (opts) => syncWithView({ ...opts, json: false }),
-      onPlan: ({ pairs, profiles }) => (view = createView(ctx, pairs, profiles, redactor)),
+      onPlan: ({ pairs, profiles, changed }) => {
+        if (flags.dryRun) return;
+        printSkips(ctx, changed);
+        view = createView(ctx, pairs, profiles, redactor);
+      },
+      onNote: (line) => void ctx.stderr.write(`${redactor.redact(line)}\n`),
       onEvent: (e) => view?.onEvent(e),
     });
   } finally {
     await view?.finish();
+  }
+  if (res.dryRun) {
+    printPlan(ctx, res.plan, flags.json);
+    return { code: 0, result: res };
   }
   printDeployEnd(ctx, res, flags.json, redactor);
   if (res.unsaved && !res.interrupted) throw new RunFailedError(res.unsaved);
@@ -33,14 +44,16 @@ export async function deployCommand(ctx: Ctx, flags: DeployFlags): Promise<{ cod
 export const registerDeploy: Register = (program, ctx, result) => {
   program
     .command('deploy')
-    .description('sync, then deploy every service into every profile in parallel, each in its own isolated copy')
+    .description('sync, then deploy every changed service into every profile in parallel, each in its own isolated copy')
     .addOption(new Option('--branch <name>', 'branch every repo deploys from (required)'))
-    .addOption(new Option('--profiles <list>', 'comma-separated AWS profiles (default: config profiles, UBER_PROFILES, or "default")'))
+    .addOption(new Option('--profiles <list>', PROFILES_HELP))
     .addOption(new Option('--retry <n>', 'extra attempts for transient failures (default: deploy.retries)'))
     .addOption(new Option('--concurrency <n>', 'deploys at once, or "auto" (default: deploy.concurrency)'))
     .addOption(new Option('--no-sync', 'deploy the repos as they are on disk, without git'))
     .addOption(new Option('--fail-fast', 'cancel everything queued or running at the first permanent failure'))
     .addOption(new Option('--keep-temp', 'keep each deploy\'s temp copy and HOME for debugging'))
+    .addOption(new Option('--force', "deploy every pair, even where the account's record shows the same fingerprint"))
+    .addOption(new Option('--dry-run', 'sync, then print what would deploy and which input changed; deploy nothing'))
     .addOption(new Option('--json', 'print the run as JSON on stdout'))
     .action(async (_opts: unknown, cmd: { optsWithGlobals: () => Record<string, unknown> }) => {
       const o = cmd.optsWithGlobals();
@@ -55,6 +68,8 @@ export const registerDeploy: Register = (program, ctx, result) => {
         failFast: o.failFast === true,
         keepTemp: o.keepTemp === true,
         json: o.json === true,
+        force: o.force === true,
+        dryRun: o.dryRun === true,
       };
       result.code = (await deployCommand(ctx, flags)).code;
     });

@@ -1,28 +1,28 @@
-// Runs one uber command line and maps its outcome to an exit code (UsageError 2, run failure 1, interrupt 130).
+// Runs one uber command line and maps its outcome to an exit code (from the code registry: usage 2, run failure 1, interrupt 130).
 import { CommanderError } from 'commander';
 import type { Ctx } from '../context.js';
-import { EXIT, InterruptedError, RunFailedError, UsageError } from '../errors.js';
+import { EXIT, exitCodeOf } from '../errors.js';
 import { redactText } from '../redact.js';
 import { buildProgram, fromCommanderError, type CommandResult } from './program.js';
 
-export async function main(args: readonly string[], signal: AbortSignal): Promise<number> {
+/** What main needs from its surroundings: bin.ts passes the process's own, tests pass their own (never exits). */
+export type MainCtx = Pick<Ctx, 'cwd' | 'env' | 'stdout' | 'stderr' | 'signal'>;
+
+/** A live view only on a terminal that is not CI and not dumb. */
+function isInteractive(io: MainCtx): boolean {
+  return Boolean((io.stderr as { isTTY?: boolean }).isTTY) && !io.env.CI && io.env.TERM !== 'dumb';
+}
+
+export async function main(args: readonly string[], io: MainCtx): Promise<number> {
   const debug = args.includes('--debug');
-  const ctx: Ctx = {
-    cwd: process.cwd(),
-    env: process.env,
-    stdout: process.stdout,
-    stderr: process.stderr,
-    signal,
-    interactive: Boolean(process.stderr.isTTY) && !process.env.CI && process.env.TERM !== 'dumb',
-    debug,
-  };
+  const ctx: Ctx = { cwd: io.cwd, env: io.env, stdout: io.stdout, stderr: io.stderr, signal: io.signal, interactive: isInteractive(io), debug };
   const fail = (message: string): void => {
-    process.stderr.write(`uber: ${redactText(message, process.env)}\n`);
+    io.stderr.write(`uber: ${redactText(message, io.env)}\n`);
   };
   const result: CommandResult = { code: EXIT.ok };
   try {
     await (await buildProgram(ctx, result, args)).parseAsync(['node', 'uber', ...args]);
-    return signal.aborted ? EXIT.interrupted : result.code;
+    return io.signal.aborted ? EXIT.interrupted : result.code;
   } catch (e) {
     let err: unknown = e;
     if (err instanceof CommanderError) {
@@ -30,20 +30,17 @@ export async function main(args: readonly string[], signal: AbortSignal): Promis
       if (typeof mapped === 'number') return mapped;
       err = mapped;
     }
-    if (signal.aborted || err instanceof InterruptedError) {
+    if (io.signal.aborted) {
       fail((err as Error).message);
       return EXIT.interrupted;
     }
-    if (err instanceof UsageError) {
-      fail(err.message);
-      return EXIT.usage;
-    }
-    if (err instanceof RunFailedError) {
-      fail(err.message);
-      return EXIT.failed;
+    const code = exitCodeOf(err);
+    if (code !== undefined) {
+      fail((err as Error).message);
+      return code;
     }
     fail(`internal error (a bug in uber, please report it): ${(err as Error)?.message ?? String(err)}`);
-    if (debug && err instanceof Error && err.stack) process.stderr.write(`${redactText(err.stack, process.env)}\n`);
+    if (debug && err instanceof Error && err.stack) io.stderr.write(`${redactText(err.stack, io.env)}\n`);
     return EXIT.failed;
   }
 }

@@ -68,5 +68,5 @@ export function fromCommanderError(e: CommanderError): UsageError | number {
   // one line: commander puts its "(Did you mean deploy?)" hint on a line of its own
   const msg = e.message.replace(/^error:\s*/, '').replace(/\s*\n\s*/g, ' ').replace(/\.?\s*$/, '');
   const hint = e.code === 'commander.unknownCommand' || e.code === 'commander.unknownOption' ? 'run uber --help for the list' : 'run the command with --help for its usage';
-  return new UsageError(`ERR_UBER_USAGE`, `${msg[0]?.toUpperCase() ?? ''}${msg.slice(1)}; ${hint}.`);
+  return new UsageError('ERR_UBER_USAGE', `${msg[0]?.toUpperCase() ?? ''}${msg.slice(1)}; ${hint}.`);
 }

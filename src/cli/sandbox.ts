@@ -4,19 +4,12 @@ import path from 'node:path';
 import { findConfig } from '../config/load.js';
 import { say, type Ctx } from '../context.js';
 import { UsageError } from '../errors.js';
+import { parseWhole } from '../options/whole.js';
 import { exportLines } from '../sandbox/aws-files.js';
 import { sandboxDown, sandboxStatus, sandboxUp, type SandboxStatus } from '../sandbox/control.js';
 import { DEFAULT_BASE_PORT, MAX_ACCOUNTS, type SandboxAccount } from '../sandbox/layout.js';
 import { uberPaths } from '../state/paths.js';
 import type { Register } from './program.js';
-
-function intOption(flag: string, text: string, min: number, max: number): number {
-  const n = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isInteger(n) || n < min || n > max) {
-    throw new UsageError('ERR_UBER_USAGE', `${flag} must be a whole number from ${min} to ${max} (got "${text}").`);
-  }
-  return n;
-}
 
 /** --dir, else .uber/sandbox beside the config file, else beside the current folder. */
 function sandboxDir(cmd: Command, ctx: Ctx): string {
@@ -73,8 +66,8 @@ export const registerSandbox: Register = (program, ctx, result) => {
     .option('--in-memory', 'keep the accounts in memory instead of on disk in the sandbox folder')
     .option('--port <port>', 'first loopback port to try; ports in use are skipped', String(DEFAULT_BASE_PORT))
     .action(async (opts: { accounts: string; inMemory?: boolean; port: string }, cmd: Command) => {
-      const accounts = intOption('--accounts', opts.accounts, 1, MAX_ACCOUNTS);
-      const basePort = intOption('--port', opts.port, 1024, 65535);
+      const accounts = parseWhole('--accounts', opts.accounts, 1, MAX_ACCOUNTS);
+      const basePort = parseWhole('--port', opts.port, 1024, 65535);
       const dir = sandboxDir(cmd, ctx);
       const { runtime, reused, files } = await sandboxUp({ dir, accounts, inMemory: Boolean(opts.inMemory), basePort, ctx });
       const where = runtime.inMemory ? 'in memory' : `data in ${files.data}`;

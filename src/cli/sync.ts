@@ -1,7 +1,8 @@
 // `uber sync --branch B [--repos a,b] [--concurrency N] [--json]`: every repo onto one branch, safely.
 import { Option } from 'commander';
 import { loadConfig } from '../config/load.js';
-import { EXIT, UsageError } from '../errors.js';
+import { EXIT } from '../errors.js';
+import { parseWhole } from '../options/whole.js';
 import { parseRepoList } from '../workspace/repos.js';
 import { DEFAULT_SYNC_CONCURRENCY } from '../workspace/sync.js';
 import { isSynced } from '../workspace/types.js';
@@ -16,16 +17,6 @@ interface SyncFlags {
   config?: string;
 }
 
-/** Parses --concurrency strictly: a whole number, nothing else. */
-export function parseConcurrency(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const n = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
-  if (!Number.isInteger(n) || n < 1 || n > 256) {
-    throw new UsageError('ERR_UBER_BAD_CONCURRENCY', `--concurrency must be a whole number from 1 to 256, not "${text}"; e.g. --concurrency 8.`);
-  }
-  return n;
-}
-
 export const registerSync: Register = (program, ctx, result) => {
   program
     .command('sync')
@@ -36,7 +27,7 @@ export const registerSync: Register = (program, ctx, result) => {
     .addOption(new Option('--json', 'print the outcomes as JSON on stdout (progress and the table stay on stderr)'))
     .action(async (_opts: unknown, cmd: { optsWithGlobals: () => SyncFlags }) => {
       const flags = cmd.optsWithGlobals();
-      const concurrency = parseConcurrency(flags.concurrency);
+      const concurrency = flags.concurrency === undefined ? undefined : parseWhole('--concurrency', flags.concurrency, 1, 256);
       const loaded = loadConfig(ctx.cwd, flags.config);
       const only = flags.repos === undefined ? undefined : parseRepoList(flags.repos);
       const outcomes = await syncWithView({ loaded, branch: flags.branch, only, concurrency, ctx, json: Boolean(flags.json) });

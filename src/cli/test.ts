@@ -11,7 +11,7 @@ export const registerTest: Register = (program, ctx, result) => {
     .description('run the mocha suite in parallel; every test leases one AWS profile for itself')
     .argument('[spec...]', 'spec files or globs, relative to test.cwd (default: test.spec from the config); after -- : extra mocha args')
     .option('--parallel', "mocha's parallel mode (always on; accepted for clarity)")
-    .option('--profiles <list>', 'comma-separated profiles to lease (default: healthy profiles of the last deploy, else config)')
+    .option('--profiles <list>', 'comma-separated profiles to lease (default: the healthy profiles of the last deploy, else config profiles, else UBER_PROFILES, else "default")')
     .option('--jobs <n>', 'mocha workers (default: the number of leasable profiles)')
     .addOption(new Option('--lease-scope <scope>', 'lease per test or per file').choices(['test', 'file']))
     .option('--lease-timeout <seconds>', 'fail a test that waits longer than this for a free profile (default: test.leaseTimeout)')

@@ -11,6 +11,14 @@ export const repoSchema = z.strictObject({
     .array(nonEmpty)
     .default(['serverless.yml'])
     .describe('globs in the repo matching serverless.yml files, one service each'),
+  inputs: z
+    .array(nonEmpty)
+    .optional()
+    .describe('more paths whose change redeploys every service of this repo: relative to the repo, "../<repo>/path" for another repo of the workspace'),
+  serviceInputs: z
+    .record(nonEmpty, z.array(nonEmpty))
+    .optional()
+    .describe('per service folder (e.g. "services/api"): more paths whose change redeploys that service, as in inputs'),
 });
 
 export const deploySchema = z.strictObject({
@@ -30,6 +38,10 @@ export const deploySchema = z.strictObject({
     .default('inherit')
     .describe("inherit: the deploy sees uber's environment minus AWS credential/profile/region variables, HOME, TMPDIR and UBER_*; strict: only locale, terminal, proxy and CA settings plus UBER_PASS_ENV"),
   lockTimeout: z.number().positive().default(1800).describe('seconds a deploy waits for the tests (or deploy) holding an account; then that account fails'),
+  recordTable: z
+    .union([nonEmpty.regex(/^[\w.-]{3,255}$/, 'must be a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)'), z.literal(false)])
+    .default('uber-deploys')
+    .describe('DynamoDB table in each account where uber records what it deployed (created on demand); false: deploy everything every time'),
 });
 
 export const testSchema = z.strictObject({

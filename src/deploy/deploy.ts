@@ -1,4 +1,4 @@
-// `uber deploy` core: validate everything, sync, plan, take accounts, run isolated deploys, merge state; returns the run as data (prints nothing).
+// `uber deploy` core: validate everything, sync, plan (minus what each account already runs), take accounts, run isolated deploys, merge state; returns the run as data (prints nothing).
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { loadConfig } from '../config/load.js';
@@ -11,10 +11,11 @@ import { LeaseStore } from '../lease/store.js';
 import { collectSecrets, Redactor } from '../redact.js';
 import { newRunId, runPaths } from '../run/id.js';
 import { assertWritable, uberPaths } from '../state/paths.js';
-import { updateState, type UberState } from '../state/state.js';
+import { isDeployed, updateState, type UberState } from '../state/state.js';
 import { assertBranchName } from '../workspace/sync.js';
 import { workspaceRepos } from '../workspace/repos.js';
 import { accountLocks } from './accounts.js';
+import { machine, planChanged, readAccounts, RecordKeeper, unchangedOutcome, type ChangedPlan } from './changed.js';
 import type { DeployEvent, PairOutcome } from './events.js';
 import { resolveConcurrency, resolveProfiles, resolveRetries } from './options.js';
 import { findServices, planPairs, type Pair, type Service } from './plan.js';
@@ -34,14 +35,20 @@ export interface DeployFlags {
   readonly failFast: boolean;
   readonly keepTemp: boolean;
   readonly json: boolean;
+  /** Deploy every pair, even those whose account already runs the same fingerprint. */
+  readonly force?: boolean | undefined;
+  /** Work out what would deploy and why; deploy nothing. */
+  readonly dryRun?: boolean | undefined;
 }
 
 /** How a caller watches a deploy; all optional: without them deploy() runs silently. */
 export interface DeployHooks {
   /** Runs the sync step (default: the silent core); the CLI passes one that shows it. */
   readonly sync?: SyncRunner | undefined;
-  /** The checked plan, before anything deploys. */
-  readonly onPlan?: ((plan: { readonly runId: string; readonly pairs: readonly Pair[]; readonly profiles: readonly string[] }) => void) | undefined;
+  /** The checked plan, before anything deploys: the pairs that will deploy, and each pair's fingerprint verdict. */
+  readonly onPlan?: ((plan: { readonly runId: string; readonly pairs: readonly Pair[]; readonly profiles: readonly string[]; readonly changed: ChangedPlan }) => void) | undefined;
+  /** A line the user should see now (e.g. an account whose deploy records cannot be written). */
+  readonly onNote?: ((line: string) => void) | undefined;
   readonly onEvent?: ((e: DeployEvent) => void) | undefined;
 }
 
@@ -61,6 +68,10 @@ export interface DeployResult {
   readonly unsaved?: string | undefined;
   /** Things the user should know that did not stop the run (e.g. a damaged state.json replaced). */
   readonly warnings: readonly string[];
+  /** Each pair's fingerprint verdict (deploy or unchanged, and why). */
+  readonly plan: ChangedPlan;
+  /** --dry-run: nothing was deployed, and the state was not touched. */
+  readonly dryRun: boolean;
 }
 
 /** What this run alone would leave, for --json and the report when state.json could not be written. */
@@ -103,7 +114,8 @@ export async function deploy(ctx: Ctx, flags: DeployFlags, hooks: DeployHooks = 
   assertWritable(paths.root); // logs and state go there: a full disk or a read-only folder stops us before git runs
   if (ctx.signal.aborted) throw new InterruptedError();
 
-  // 2. sync, 3. plan
+  // 2. sync (each account's deploy records are read meanwhile), 3. plan
+  using accounts = readAccounts(profiles, config.deploy.recordTable, ctx.env);
   if (flags.sync) {
     const synced = await syncStep(ctx, loaded, branch, hooks.sync);
     Object.assign(repoInfo, synced.repos);
@@ -115,7 +127,13 @@ export async function deploy(ctx: Ctx, flags: DeployFlags, hooks: DeployHooks = 
     throw new UsageError('ERR_UBER_NO_SERVICES', `No repo in ${loaded.file} lists services to deploy; add "services" globs to a repo.`);
   }
   if (!words[0]!.includes('{')) assertCommandFound(words[0]!, services, ctx.env);
-  const pairs = planPairs(services, profiles, words, { stage: config.deploy.stage, branch });
+  const all = planPairs(services, profiles, words, { stage: config.deploy.stage, branch });
+  const stage = config.deploy.stage;
+  const changed = await planChanged({ pairs: all, services, repos, accounts, command: config.deploy.command, stage, envMode: config.deploy.env, force: flags.force === true, ctx });
+  const toDeploy = changed.pairs.filter((p) => p.action === 'deploy');
+  const pairs = toDeploy.map((p) => p.pair);
+  const deploying = new Set(pairs.map((p) => p.id));
+  const unchanged = all.filter((p) => !deploying.has(p.id)).map(unchangedOutcome);
 
   // 4. run: each account marked as being deployed, taken, deployed, recorded, freed
   const runId = newRunId('deploy');
@@ -136,15 +154,26 @@ export async function deploy(ctx: Ctx, flags: DeployFlags, hooks: DeployHooks = 
       return undefined;
     }
   };
+  const runOf = (profile: string, own: readonly PairOutcome[]): PairOutcome[] => [...own, ...unchanged.filter((o) => o.pair.profile === profile)];
+  if (flags.dryRun) {
+    hooks.onPlan?.({ runId, pairs, profiles, changed });
+    const outcomes = all.map((p) => unchangedOutcome(p));
+    return { runId, profiles, state: clean(mergeRunEnd(thisRunOnly(profiles, [], runId, branch), { runId, branch, repos: repoInfo, interrupted: false })), statePath: paths.state, logs: run.logs, outcomes, ok: true, interrupted: false, warnings, plan: changed, dryRun: true };
+  }
+  const keeper = new RecordKeeper(accounts, { id: runId, branch, stage, by: machine(ctx.env) });
   const mark = { runId, pid: process.pid, pidStart: SELF_START, host: HOST, since: new Date().toISOString() };
   const targets = [...new Set(pairs.map((p) => p.profile))];
-  hooks.onPlan?.({ runId, pairs, profiles });
+  hooks.onPlan?.({ runId, pairs, profiles, changed });
+  await keeper.markAll(toDeploy); // a half-done deploy never looks current, from any machine
+  for (const n of keeper.notes()) hooks.onNote?.(n);
   await save((s) => markDeploying(s, targets, mark, branch));
+  // accounts with nothing to deploy are recorded at once: every pair unchanged, so healthy
+  for (const p of profiles.filter((x) => !targets.includes(x))) await save((s) => mergeProfile(s, p, runOf(p, []), runId, branch));
   const tempParent = ctx.env.TMPDIR ?? os.tmpdir();
   sweepDeadTemps(tempParent); // what killed runs left behind
   const store = new LeaseStore({ dir: paths.leases, audit: paths.audit });
   const timeoutMs = config.deploy.lockTimeout * 1000;
-  const outcomes = await runDeploys({
+  const ran = await runDeploys({
     pairs,
     concurrency,
     perProfile: config.deploy.perProfile,
@@ -168,18 +197,23 @@ export async function deploy(ctx: Ctx, flags: DeployFlags, hooks: DeployHooks = 
       onWait: (profile, holder) => emit({ kind: 'wait', profile, holder, timeoutMs }),
       // taken again at the account's lock: another run may have finished this profile since our first mark
       onTaken: async (profile) => void (await save((s) => markDeploying(s, [profile], mark, branch))),
-      onSettled: async (profile, own) => void (await save((s) => mergeProfile(s, profile, own, runId, branch))),
+      onSettled: async (profile, own) => void (await save((s) => mergeProfile(s, profile, runOf(profile, own), runId, branch))),
     }),
-    onEvent: emit,
-  });
+    onEvent: (e) => {
+      emit(e);
+      keeper.onEvent(e);
+    },
+  }).finally(() => keeper.flush());
+  const byId = new Map(ran.map((o) => [o.pair.id, o]));
+  const outcomes = all.map((p) => byId.get(p.id) ?? unchangedOutcome(p));
 
   // 5. the run's end into the state
   const interrupted = ctx.signal.aborted;
   const end = { runId, branch, repos: repoInfo, interrupted };
-  const state = (await save((s) => mergeRunEnd(s, end))) ?? clean(mergeRunEnd(thisRunOnly(targets, outcomes, runId, branch), end));
+  const state = (await save((s) => mergeRunEnd(s, end))) ?? clean(mergeRunEnd(thisRunOnly(profiles, outcomes, runId, branch), end));
   const unsaved = stateErrors.length > 0
     ? `uber could not write ${paths.state} (${stateErrors[0]}); the deploys ran as shown above — free space or fix permissions before uber test reads the state.`
     : undefined;
-  const ok = outcomes.every((o) => o.status === 'ok' || o.status === 'no-op');
-  return { runId, profiles, state, statePath: paths.state, logs: run.logs, outcomes, ok, interrupted, unsaved, warnings };
+  const ok = outcomes.every((o) => isDeployed(o.status));
+  return { runId, profiles, state, statePath: paths.state, logs: run.logs, outcomes, ok, interrupted, unsaved, warnings, plan: changed, dryRun: false };
 }

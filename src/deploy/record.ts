@@ -1,5 +1,5 @@
 // Turns outcomes into .uber/state.json records and merges them into what other runs wrote (newest per pair wins).
-import type { DeployingMark, DeployRecord, ProfileRecord, RepoRecord, UberState } from '../state/state.js';
+import { isDeployed, type DeployingMark, type DeployRecord, type ProfileRecord, type RepoRecord, type UberState } from '../state/state.js';
 import type { PairOutcome } from './events.js';
 import { serviceName } from './format.js';
 
@@ -30,7 +30,7 @@ export function deployRecords(outcomes: readonly PairOutcome[], runId: string): 
 
 /** One profile's record from its outcomes: healthy only when every one of its services deployed (ok or nothing to change). */
 export function profileRecord(outcomes: readonly PairOutcome[], runId: string, branch: string): ProfileRecord {
-  const failed = outcomes.filter((o) => o.status !== 'ok' && o.status !== 'no-op').map((o) => serviceName(o.pair));
+  const failed = outcomes.filter((o) => !isDeployed(o.status)).map((o) => serviceName(o.pair));
   return { healthy: failed.length === 0, failed, runId, branch };
 }
 

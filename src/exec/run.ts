@@ -1,5 +1,7 @@
-// The one place that spawns processes: own process group, abort → SIGTERM → SIGKILL, timeout, why-it-ended.
+// The one place that spawns processes: own process group, abort → SIGTERM → SIGKILL, timeout, why-it-ended; and a detached mode for servers.
 import { execa } from 'execa';
+import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { killGroup } from './kill.js';
 import { groupGuard } from './watchdog.js';
@@ -89,4 +91,43 @@ export async function run(argv: readonly string[], opts: RunOptions): Promise<Ru
   if (first) return { ...base, reason: first, exitCode: res.exitCode, signal: res.signal };
   if (res.signal) return { ...base, reason: 'signal', signal: res.signal };
   return { ...base, reason: 'exit', exitCode: res.exitCode ?? 0 };
+}
+
+export interface DetachedOptions {
+  readonly cwd: string;
+  /** The whole environment of the server (nothing is inherited). */
+  readonly env: NodeJS.ProcessEnv;
+  /** stdout and stderr are appended here: a file outlives uber, a pipe would not. */
+  readonly logFile: string;
+}
+
+/** A server started by startDetached. */
+export interface Detached {
+  readonly pid: number | undefined;
+  /** Why it ended, if it did while uber still runs (the same reasons as run()); undefined while it runs. */
+  ended(): { readonly reason: Extract<EndReason, 'exit' | 'signal' | 'spawn-error'>; readonly exitCode?: number | undefined; readonly signal?: string | undefined; readonly errorMessage?: string | undefined } | undefined;
+}
+
+/**
+ * run()'s detached mode, for a server that must outlive uber (the sandbox's dynalite): its own process group
+ * (Ctrl-C in the terminal does not reach it), output appended to a log file, no sentinel and no kill after
+ * exit, and not awaited (unref'd), so uber exits while it keeps running. run() cannot serve here because it
+ * waits for the process and kills its group at the end; both stay in this file so there is one place to spawn.
+ */
+export function startDetached(argv: readonly string[], opts: DetachedOptions): Detached {
+  const [file, ...args] = argv;
+  if (!file) throw new Error('startDetached() needs a command');
+  const logFd = openSync(opts.logFile, 'a');
+  let end: ReturnType<Detached['ended']>;
+  try {
+    // node's spawn, not execa: the log file's descriptor is handed to the child itself (execa's types take only
+    // literal descriptors), and none of execa's work (output capture, kill on exit) applies to a process uber leaves
+    const child = spawn(file, args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', logFd, logFd] });
+    child.once('error', (e) => (end ??= { reason: 'spawn-error', errorMessage: e.message }));
+    child.once('exit', (code, sig) => (end ??= sig ? { reason: 'signal', signal: sig } : { reason: 'exit', exitCode: code ?? 0 }));
+    child.unref();
+    return { pid: child.pid, ended: () => end };
+  } finally {
+    closeSync(logFd); // the child holds its own copy
+  }
 }

@@ -1,5 +1,6 @@
 // One held lease: the profile, who holds it, and its end (released, or compromised when another process broke it).
 import path from 'node:path';
+import type { ErrorCode } from '../errors/codes.js';
 import { appendAudit, type AuditRecord } from './audit.js';
 import { now } from './clock.js';
 import { OWNER_FILE, removeOwned } from './lockfs.js';
@@ -8,7 +9,7 @@ import { holderFields, readOwner, type Owner } from './owner.js';
 /** Thrown when code uses a lease (or a client bound to it) after the lease ended or was broken. */
 export class LeaseEndedError extends Error {
   override readonly name = 'LeaseEndedError';
-  readonly code = 'ERR_UBER_LEASE_ENDED';
+  readonly code = 'ERR_UBER_LEASE_ENDED' satisfies ErrorCode;
 }
 
 export class Lease {

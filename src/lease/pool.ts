@@ -1,6 +1,7 @@
 // A pool of profiles over one lease store: take any free one now, or wait in line (fs.watch + a short poll).
 import { watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
+import type { ErrorCode } from '../errors/codes.js';
 import { now } from './clock.js';
 import type { Lease } from './lease.js';
 import { Queue } from './queue.js';
@@ -13,7 +14,7 @@ const POLL_MS = 50;
 
 export class LeaseTimeoutError extends Error {
   override readonly name = 'LeaseTimeoutError';
-  readonly code = 'ERR_UBER_LEASE_TIMEOUT';
+  readonly code = 'ERR_UBER_LEASE_TIMEOUT' satisfies ErrorCode;
 }
 
 export interface AcquireOptions {

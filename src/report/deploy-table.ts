@@ -4,7 +4,7 @@ import { seconds, serviceName, verdictText } from '../deploy/format.js';
 
 function cell(o: PairOutcome | undefined): string {
   if (!o) return '-';
-  if (o.status === 'cancelled' && o.attempts.length === 0) return 'cancelled';
+  if ((o.status === 'cancelled' || o.status === 'unchanged') && o.attempts.length === 0) return o.status;
   return `${verdictText(o)} ${o.attempts.length}× ${seconds(o.durationMs)}`;
 }
 
@@ -18,6 +18,8 @@ export function summaryTable(outcomes: readonly PairOutcome[], profiles: readonl
   const line = (r: string[]): string => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
   const rule = widths.map((w) => '─'.repeat(w)).join('  ');
   const count = (st: PairOutcome['status']): number => outcomes.filter((o) => o.status === st).length;
-  const totals = `${outcomes.length} deploy${outcomes.length === 1 ? '' : 's'}: ${count('ok')} ok, ${count('no-op')} no-op, ${count('failed')} failed, ${count('cancelled')} cancelled`;
+  const ran = outcomes.length - count('unchanged');
+  const same = count('unchanged') > 0 ? `; ${count('unchanged')} unchanged (not deployed)` : '';
+  const totals = `${ran} deploy${ran === 1 ? '' : 's'}: ${count('ok')} ok, ${count('no-op')} no-op, ${count('failed')} failed, ${count('cancelled')} cancelled${same}`;
   return [line(rows[0]!), rule, ...rows.slice(1).map(line), rule, totals].join('\n');
 }

@@ -58,12 +58,15 @@ export function deployChart(all: UberState): Chart {
     });
   });
   const failed = state.deploys.filter((d) => d.status === 'failed').length;
+  const unchanged = state.deploys.filter((d) => d.status === 'unchanged');
+  const same = unchanged.length > 0 ? [`${unchanged.length} unchanged (not deployed: the account already runs this fingerprint): ${unchanged.map((d) => `${serviceName(d)} → ${d.profile}`).join(', ')}.`] : [];
   const retried = state.deploys.filter((d) => d.attempts.length > 1).length;
   return {
-    title: `uber deploy — ${state.branch}: ${state.deploys.length} deploys, ${failed} failed`,
+    title: `uber deploy — ${state.branch}: ${state.deploys.length - unchanged.length} deploys, ${failed} failed${unchanged.length > 0 ? `, ${unchanged.length} unchanged` : ''}`,
     notes: [
       `Finished ${state.finishedAt}${state.interrupted ? ' (interrupted: only what finished is shown)' : ''}; ${secs(t1 - t0)} from first start to last end; ${retried} deploys retried.`,
       'Each segment is one attempt; gaps between segments of one service are retry backoff. Hover for details.',
+      ...same,
     ],
     spanMs: Math.max(1, t1 - t0),
     lanes,

@@ -1,12 +1,12 @@
 // `up` / `down` / `status` of the sandbox: one detached server per sandbox dir, tracked by a pid file, under a lock.
-import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import lockfile from 'proper-lockfile';
 import type { Ctx } from '../context.js';
 import { InterruptedError, RunFailedError, UsageError } from '../errors.js';
+import { startDetached } from '../exec/run.js';
 import { removeAwsFiles, writeAwsFiles } from './aws-files.js';
 import { readPid, readRuntime, sandboxFiles, type SandboxAccount, type SandboxFiles, type SandboxRuntime } from './layout.js';
 import { isSandboxServer, ping, sleep, stopPid } from './process.js';
@@ -73,20 +73,16 @@ function logTail(files: SandboxFiles): string {
 }
 
 async function startServer(files: SandboxFiles, opts: UpOptions): Promise<SandboxRuntime> {
-  const logFd = openSync(files.log, 'a');
-  const child = spawn(process.execPath, serverCommand(files, opts), {
-    cwd: files.dir,
-    detached: true, // its own process group: survives this command and the terminal's Ctrl-C
-    stdio: ['ignore', logFd, logFd],
-    env: { PATH: opts.ctx.env.PATH ?? '' }, // no credentials or CI variables in a long-lived process
-  });
-  closeSync(logFd);
-  child.unref();
-  const pid = child.pid;
+  // no credentials or CI variables in a long-lived process: PATH only
+  const server = startDetached([process.execPath, ...serverCommand(files, opts)], { cwd: files.dir, env: { PATH: opts.ctx.env.PATH ?? '' }, logFile: files.log });
+  const pid = server.pid;
   if (pid === undefined) throw new RunFailedError(`The sandbox server could not be started (${process.execPath}); see ${files.log}.`);
   writeFileSync(files.pid, `${pid}\n`);
-  let exited: string | undefined;
-  child.once('exit', (code, sig) => (exited = sig ? `killed by ${sig}` : `exit code ${code}`));
+  const exitedHow = (): string | undefined => {
+    const end = server.ended();
+    if (end === undefined) return undefined;
+    return end.reason === 'signal' ? `killed by ${end.signal}` : end.reason === 'exit' ? `exit code ${end.exitCode}` : (end.errorMessage ?? 'could not start');
+  };
   const giveUp = async (): Promise<void> => {
     await stopPid(pid, 2000);
     rmSync(files.pid, { force: true });
@@ -99,6 +95,7 @@ async function startServer(files: SandboxFiles, opts: UpOptions): Promise<Sandbo
     }
     const runtime = readRuntime(files);
     if (runtime?.pid === pid) return runtime;
+    const exited = exitedHow();
     if (exited !== undefined) {
       rmSync(files.pid, { force: true });
       throw new RunFailedError(`The sandbox server stopped before its accounts were ready (${exited}): ${logTail(files)}; full log in ${files.log}.`);

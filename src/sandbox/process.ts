@@ -1,26 +1,8 @@
 // Finds out whether the sandbox server's pid is alive and really ours, pings its accounts, and stops it.
 import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
+import { isAlive } from '../exec/alive.js';
 import type { SandboxAccount } from './layout.js';
-
-/** True when pid runs and is not a zombie. */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  const stat = `/proc/${pid}/stat`;
-  if (existsSync(stat)) {
-    try {
-      const state = /\)\s+(\S)/.exec(readFileSync(stat, 'utf8'))?.[1];
-      if (state === 'Z' || state === 'X') return false;
-    } catch {
-      // raced with its exit
-    }
-  }
-  return true;
-}
 
 /** Guards against a recycled pid: on Linux the command line must name our server script. */
 export function isSandboxServer(pid: number): boolean {

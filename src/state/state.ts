@@ -6,7 +6,14 @@ import { UsageError } from '../errors.js';
 import { LeaseStore } from '../lease/store.js';
 import { ownerIsDead } from '../lease/owner.js';
 
-export type DeployStatus = 'ok' | 'no-op' | 'failed' | 'cancelled';
+/** unchanged: not deployed, because the account's record shows this exact fingerprint already runs there. */
+export const DEPLOY_STATUSES = ['ok', 'no-op', 'unchanged', 'failed', 'cancelled'] as const;
+export type DeployStatus = (typeof DEPLOY_STATUSES)[number];
+
+/** The statuses that leave a pair running what was asked for (a profile with only these is healthy). */
+export function isDeployed(status: DeployStatus): boolean {
+  return status === 'ok' || status === 'no-op' || status === 'unchanged';
+}
 
 export interface DeployAttempt {
   /** Epoch ms (performance.timeOrigin + performance.now()). */
@@ -81,7 +88,7 @@ const recordSchema = z.looseObject({
   repo: z.string(),
   service: z.string(),
   profile: z.string(),
-  status: z.enum(['ok', 'no-op', 'failed', 'cancelled']),
+  status: z.enum(DEPLOY_STATUSES),
   failureClass: z.enum(['transient', 'permanent']).optional(),
   rule: z.string().optional(),
   attempts: z.array(attemptSchema),

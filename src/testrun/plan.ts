@@ -6,8 +6,10 @@ import { requireProfiles } from '../aws/profiles.js';
 import { loadConfig } from '../config/load.js';
 import { configSchema, type Config } from '../config/schema.js';
 import type { Ctx } from '../context.js';
-import { UsageError } from '../errors.js';
+import { UsageError, type UsageCode } from '../errors.js';
 import { LeaseStore } from '../lease/store.js';
+import { chooseProfiles } from '../options/profiles.js';
+import { parseWhole } from '../options/whole.js';
 import { assignFiles, assignProfiles, orderLongestFirst, parseShard, shardFromEnv, type Shard } from '../shard/shard.js';
 import { assertWritable, uberPaths, type UberPaths } from '../state/paths.js';
 import { healthyProfiles, leftOutProfiles, readState } from '../state/state.js';
@@ -45,14 +47,8 @@ export interface TestPlan {
   readonly userRc: UserMochaConfig;
 }
 
-function bad(code: string, message: string): UsageError {
+function bad(code: UsageCode, message: string): UsageError {
   return new UsageError(code, message);
-}
-
-function whole(text: string | undefined, flag: string, min: number): number | undefined {
-  if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text.trim()) || Number(text) < min) throw bad('ERR_UBER_USAGE', `${flag} "${text}" is not a whole number of at least ${min}; pass e.g. ${flag} ${Math.max(min, 2)}.`);
-  return Number(text);
 }
 
 function loadOrDefault(ctx: Ctx, explicit: string | undefined): { config: Config; dir: string; fromFile: boolean } {
@@ -65,15 +61,14 @@ function loadOrDefault(ctx: Ctx, explicit: string | undefined): { config: Config
   }
 }
 
+/** The one profile precedence; uber test narrows to the profiles the last deploy left healthy. */
 function pickProfiles(opts: TestOptions, ctx: Ctx, config: Config, paths: UberPaths): string[] {
-  const split = (s: string): string[] => s.split(',').map((p) => p.trim()).filter(Boolean);
-  if (opts.profiles !== undefined) return split(opts.profiles);
-  if (ctx.env.UBER_PROFILES) return split(ctx.env.UBER_PROFILES);
   const state = readState(paths.state);
-  const healthy = healthyProfiles(state);
-  if (healthy && healthy.length === 0) throw bad('ERR_UBER_NO_PROFILES', `The last deploy (${paths.state}) left no healthy profile to test on; fix the deploy or pass --profiles a,b,c.`);
-  for (const { profile, why } of leftOutProfiles(state)) ctx.stderr.write(`uber test leaves out ${profile}: ${why}.\n`);
-  return healthy ?? config.profiles ?? ['default'];
+  const lastDeploy = { file: paths.state, healthy: () => healthyProfiles(state) };
+  const chosen = chooseProfiles({ flag: opts.profiles, config: () => config.profiles, env: ctx.env, lastDeploy });
+  if (chosen.source === 'last-deploy') for (const { profile, why } of leftOutProfiles(state)) ctx.stderr.write(`uber test leaves out ${profile}: ${why}.
+`);
+  return chosen.profiles;
 }
 
 async function findFiles(specs: readonly string[], cwd: string): Promise<string[]> {
@@ -98,13 +93,13 @@ export async function planTestRun(opts: TestOptions, ctx: Ctx): Promise<TestPlan
   if (scope !== 'test' && scope !== 'file') throw bad('ERR_UBER_USAGE', `--lease-scope "${scope}" is not one of test, file; pass --lease-scope test or --lease-scope file.`);
   const timeoutS = opts.leaseTimeout === undefined ? config.test.leaseTimeout : Number(opts.leaseTimeout);
   if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw bad('ERR_UBER_USAGE', `--lease-timeout "${opts.leaseTimeout}" is not a positive number of seconds; pass e.g. --lease-timeout 600.`);
-  const jobs = whole(opts.jobs, '--jobs', 1);
-  const retryCrashed = whole(opts.retryCrashed, '--retry-crashed', 0) ?? 1;
+  const jobs = opts.jobs === undefined ? undefined : parseWhole('--jobs', opts.jobs, 1);
+  const retryCrashed = opts.retryCrashed === undefined ? 1 : parseWhole('--retry-crashed', opts.retryCrashed, 0);
 
   const all = pickProfiles(opts, ctx, config, paths);
   requireProfiles(all, ctx.env);
   const shard = opts.shard !== undefined ? parseShard(opts.shard) : (shardFromEnv(ctx.env) ?? null);
-  const profiles = shard ? assignProfiles(all, shard) : [...new Set(all)];
+  const profiles = shard ? assignProfiles(all, shard) : all;
 
   const userRc = readUserMochaConfig(testCwd);
   const specs = opts.specs.length > 0 ? opts.specs : !fromFile && userRc.spec.length > 0 ? userRc.spec : config.test.spec;

@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import type { LoadedConfig } from '../config/load.js';
 import type { Ctx } from '../context.js';
 import { InterruptedError, UsageError } from '../errors.js';
+import { parseWhole } from '../options/whole.js';
 import { assertBranchName } from './branch.js';
 import { mapBounded } from './pool.js';
 import { workspaceRepos, type WorkspaceRepo } from './repos.js';
@@ -32,13 +33,9 @@ export interface SyncOptions {
   onEvent?: (e: SyncEvent) => void;
 }
 
-/** Throws UsageError for a concurrency that is not a positive integer. */
+/** Throws UsageError for a concurrency that is not a whole number from 1 to 256. */
 export function checkConcurrency(n: number | undefined): number {
-  if (n === undefined) return DEFAULT_SYNC_CONCURRENCY;
-  if (!Number.isInteger(n) || n < 1 || n > 256) {
-    throw new UsageError('ERR_UBER_BAD_CONCURRENCY', `--concurrency must be a whole number from 1 to 256, not ${String(n)}; e.g. --concurrency 8.`);
-  }
-  return n;
+  return n === undefined ? DEFAULT_SYNC_CONCURRENCY : parseWhole('--concurrency', n, 1, 256);
 }
 
 /** A checked sync: the repos to visit and how many at once. */

@@ -38,7 +38,7 @@ describe('cli: uber ci and uber report', function () {
     const sub = path.join(dir, 'deep');
     mkdirSync(sub);
     const r = await runCli(['ci', 'circleci', '--parallelism', '2'], sub);
-    assert.equal(r.code, 0, r.error?.message);
+    assert.equal(r.code, 0, r.err);
     const file = path.join(dir, '.circleci', 'config.yml');
     assert.equal(r.out.trim(), file);
     const raw = validateCircleConfig(readFileSync(file, 'utf8')) as { jobs: { test: { parallelism: number } } };
@@ -53,7 +53,7 @@ describe('cli: uber ci and uber report', function () {
     const dir = fresh();
     const r = await runCli(['ci', 'circleci', '--parallelism', '4'], dir);
     assert.equal(r.code, 2);
-    assert.match(r.error?.message ?? '', /--parallelism 4 needs at least 4 profiles .* are 3 \(ci-1, ci-2, ci-3\)/);
+    assert.match(r.err, /--parallelism 4 needs at least 4 profiles .* are 3 \(ci-1, ci-2, ci-3\)/);
     assert.equal(existsSync(path.join(dir, '.circleci')), false);
     assert.equal((await runCli(['ci', 'circleci', '--parallelism', 'two'], dir)).code, 2);
     assert.equal((await runCli(['ci', 'circleci', '--profiles', 'a,b', '--parallelism', '3'], dir)).code, 2, '--profiles counts');
@@ -113,7 +113,7 @@ describe('cli: uber ci and uber report', function () {
     writeFileSync(paths.testRun, JSON.stringify(knownRun()));
     writeState(paths.state, knownState());
     const r = await runCli(['report'], dir);
-    assert.equal(r.code, 0, r.error?.message);
+    assert.equal(r.code, 0, r.err);
     assert.match(r.out, /Imbalance: 2\.90 s/);
     assert.match(r.out, /^ci-2\s+unhealthy\s+1\s+1\s+0\s+1/m);
     assert.ok(r.out.includes(`Test waterfall: ${paths.waterfall}`) && r.out.includes(`Deploy waterfall: ${paths.deployWaterfall}`));
@@ -130,7 +130,7 @@ describe('cli: uber ci and uber report', function () {
     const dir = fresh();
     const r = await runCli(['report'], dir);
     assert.equal(r.code, 2);
-    assert.match(r.error?.message ?? '', /run uber deploy or uber test first/);
+    assert.match(r.err, /run uber deploy or uber test first/);
     mkdirSync(uberPaths(dir).reports, { recursive: true });
     writeFileSync(uberPaths(dir).testRun, '{"version": 9}');
     assert.equal((await runCli(['report', '--tests'], dir)).code, 2);

@@ -61,8 +61,10 @@ describe('state/state', () => {
       await assert.rejects(planTestRun({ specs: [], extra: [] }, ctx), (e: Error) => e.name === 'UsageError' && sentence.test(e.message));
       for (const args of [['report'], ['report', '--deploys'], ['test', '--parallel']]) {
         const r = await runCli(args, dir, ctx.env);
-        assert.equal(r.code, 2, `${args.join(' ')}: ${r.error?.message ?? r.err}`);
-        assert.match(r.error!.message, sentence);
+        assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
+        const lines = r.err.trim().split('\n');
+        assert.equal(lines.length, 1, `${args.join(' ')} printed more than one line: ${r.err}`);
+        assert.match(lines[0]!.replace(/^uber: /, ''), sentence);
       }
     });
   }

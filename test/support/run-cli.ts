@@ -1,14 +1,12 @@
-// Runs the uber CLI in-process with captured streams and a given cwd/env (no process exit).
+// Runs the uber CLI in-process through the real main (src/cli/main.ts) with captured streams, a given cwd/env and signal.
 import { PassThrough } from 'node:stream';
-import { CommanderError } from 'commander';
-import { buildProgram, fromCommanderError, type CommandResult } from '../../src/cli/program.js';
-import type { Ctx } from '../../src/context.js';
+import { main } from '../../src/cli/main.js';
 
 export interface CliResult {
+  /** The exit code bin.ts would exit with: main's own mapping, not a copy of it. */
   code: number;
   out: string;
   err: string;
-  error?: Error;
 }
 
 function collect(stream: PassThrough): () => string {
@@ -17,23 +15,10 @@ function collect(stream: PassThrough): () => string {
   return () => Buffer.concat(chunks).toString('utf8');
 }
 
-/** Exit codes as bin.ts maps them: UsageError → 2, other errors → 1. */
-export async function runCli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+export async function runCli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}, signal: AbortSignal = new AbortController().signal): Promise<CliResult> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const [out, err] = [collect(stdout), collect(stderr)];
-  const ctx: Ctx = { cwd, env, stdout, stderr, signal: new AbortController().signal, interactive: false, debug: false };
-  const result: CommandResult = { code: 0 };
-  try {
-    await (await buildProgram(ctx, result, args)).parseAsync(['node', 'uber', ...args]);
-    return { code: result.code, out: out(), err: err() };
-  } catch (e) {
-    let error = e as Error;
-    if (e instanceof CommanderError) {
-      const mapped = fromCommanderError(e);
-      if (typeof mapped === 'number') return { code: mapped, out: out(), err: err() };
-      error = mapped;
-    }
-    return { code: error.name === 'UsageError' ? 2 : 1, out: out(), err: err(), error };
-  }
+  const code = await main(args, { cwd, env, stdout, stderr, signal });
+  return { code, out: out(), err: err() };
 }

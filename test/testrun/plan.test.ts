@@ -33,8 +33,10 @@ describe('testrun/plan', () => {
     assert.deepEqual(plan.files, ['test/c.spec.mjs', 'test/b.spec.mjs', 'test/d.spec.mjs', 'test/a.spec.mjs']);
   });
 
-  it('prefers --profiles, then UBER_PROFILES, then the healthy profiles of the last deploy', async () => {
+  it('prefers --profiles, then the healthy profiles of the last deploy, then config profiles, then UBER_PROFILES', async () => {
     assert.deepEqual((await planTestRun(opts({ profiles: 'w,x' }), ctx)).profiles, ['w', 'x']);
+    assert.deepEqual((await planTestRun(opts(), { ...ctx, env: { ...ctx.env, UBER_PROFILES: 'z' } })).profiles, ['x', 'y', 'z']);
+    writeFileSync(path.join(dir, 'uber.config.yaml'), 'test:\n  spec: ["test/*.spec.mjs"]\n');
     assert.deepEqual((await planTestRun(opts(), { ...ctx, env: { ...ctx.env, UBER_PROFILES: 'z' } })).profiles, ['z']);
     mkdirSync(path.join(dir, '.uber'), { recursive: true });
     writeFileSync(path.join(dir, '.uber', 'state.json'), JSON.stringify({ version: 1, branch: 'b', finishedAt: '', interrupted: false, repos: {}, profiles: { y: { healthy: true, failed: [] }, z: { healthy: false, failed: ['s'] } }, deploys: [] }));

@@ -17,13 +17,14 @@ describe('workspace/inspect', () => {
     let fx: Fixture;
     let dir: string;
     const ctx = () => ({ env: fx.env, signal: new AbortController().signal });
-    before(() => {
+    // a fresh clone for every test: none of them sees what another left behind
+    beforeEach(() => {
       fx = makeFixture();
       makeRemote(fx, 'svc', ['feat-x']);
       dir = fx.dir('svc');
       fx.git(fx.root, 'clone', '-q', fx.url('svc'), dir);
     });
-    after(() => fx.dispose());
+    afterEach(() => fx.dispose());
 
     it('is safe when clean, on a branch level with its upstream', async () => {
       const s = await inspectClone(dir, ctx());
@@ -36,7 +37,6 @@ describe('workspace/inspect', () => {
     it('names a merge in progress', async () => {
       writeFileSync(path.join(dir, '.git', 'MERGE_HEAD'), `${fx.git(dir, 'rev-parse', 'origin/feat-x')}\n`);
       assert.match((await inspectClone(dir, ctx())).unsafe ?? '', /^a merge is in progress; finish or abort it first$/);
-      fx.git(dir, 'merge', '--abort');
     });
 
     it('names a rebase in progress', async () => {
