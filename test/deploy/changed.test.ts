@@ -75,7 +75,7 @@ describe('deploy: only what changed (real git, dynalite accounts)', function () 
     const res = await deploy(ctx, flags());
     assert.equal(res.ok, true, ctx.err());
     assert.equal(started(p).length, 8);
-    assert.deepEqual([...new Set(res.plan!.pairs.map((x) => x.why))], ['first deploy into this account']);
+    assert.deepEqual([...new Set(res.plan.pairs.map((x) => x.why))], ['first deploy into this account']);
     const r = await recs(p, 'sandbox-1');
     assert.equal(r.size, 4);
     const one = r.get('orders/services/a#ci')!;
@@ -128,7 +128,7 @@ describe('deploy: only what changed (real git, dynalite accounts)', function () 
     clearJournal(p);
     const res = await deploy(makeCtx(p), flags());
     assert.deepEqual(started(p), ['orders-a@sandbox-1', 'orders-a@sandbox-2', 'orders-b@sandbox-1', 'orders-b@sandbox-2']);
-    assert.ok(res.plan!.pairs.filter((x) => x.action === 'deploy').every((x) => x.why === 'changed: shared files'));
+    assert.ok(res.plan.pairs.filter((x) => x.action === 'deploy').every((x) => x.why === 'changed: shared files'));
   });
 
   it('an added input changed: a path in another repo redeploys the services that list it', async () => {
@@ -139,7 +139,7 @@ describe('deploy: only what changed (real git, dynalite accounts)', function () 
     commitFile(p, 'users', 'lib/auth.js', 'v2\n');
     clearJournal(p);
     const res = await deploy(makeCtx(p), flags());
-    const deployed = res.plan!.pairs.filter((x) => x.action === 'deploy');
+    const deployed = res.plan.pairs.filter((x) => x.action === 'deploy');
     assert.ok(deployed.some((x) => x.pair.repo === 'orders' && x.pair.service === 'services/b' && /input users:lib/.test(x.why)), JSON.stringify(deployed.map((x) => x.why)));
     assert.ok(!deployed.some((x) => x.pair.repo === 'orders' && x.pair.service === 'services/a'), 'orders/a does not list the input');
     // users' own services see lib/ as their shared files
@@ -153,12 +153,12 @@ describe('deploy: only what changed (real git, dynalite accounts)', function () 
     clearJournal(p);
     const res = await deploy(makeCtx(p), flags());
     assert.equal(started(p).length, 4);
-    assert.ok(res.plan!.pairs.every((x) => x.why === 'changed: deploy command or stage'));
+    assert.ok(res.plan.pairs.every((x) => x.why === 'changed: deploy command or stage'));
     setConfig(p, (c) => (c.deploy.stage = 'qa'));
     clearJournal(p);
     const res2 = await deploy(makeCtx(p), flags());
     assert.equal(started(p).length, 4, 'another stage is another stack: first deploy there');
-    assert.ok(res2.plan!.pairs.every((x) => x.action === 'deploy'));
+    assert.ok(res2.plan.pairs.every((x) => x.action === 'deploy'));
   });
 
   it('a profile added: only its pairs deploy', async () => {
@@ -179,7 +179,7 @@ describe('deploy: only what changed (real git, dynalite accounts)', function () 
     const res = await deploy(makeCtx(p), flags());
     assert.equal(res.ok, true);
     assert.deepEqual(started(p), ['orders-b@sandbox-2']);
-    assert.match(res.plan!.pairs.find((x) => x.action === 'deploy')!.why, /last deploy here is failed/);
+    assert.match(res.plan.pairs.find((x) => x.action === 'deploy')!.why, /last deploy here is failed/);
   });
 
   it('an interrupted run: what it did not finish is not current and deploys next time', async () => {
@@ -209,7 +209,7 @@ describe('deploy: only what changed (real git, dynalite accounts)', function () 
 
   it('a run killed mid-deploy leaves its pairs in progress, never current', async () => {
     p = fresh({ repos: ['orders'] }, 1);
-    const plan = (await deploy(makeCtx(p), flags({ dryRun: true }))).plan!;
+    const plan = (await deploy(makeCtx(p), flags({ dryRun: true }))).plan;
     const { RecordKeeper, readAccounts } = await import('../../src/deploy/changed.js');
     using accounts = readAccounts(['sandbox-1'], table(p), p.env);
     const keeper = new RecordKeeper(accounts, { id: 'killed-run', branch: 'feat/x', stage: 'ci', by: 't@h' });
@@ -231,7 +231,7 @@ describe('deploy: only what changed (real git, dynalite accounts)', function () 
     const [a, b] = await Promise.all([older, newer]);
     assert.equal(a.ok && b.ok, true);
     const rec = (await recs(p, 'sandbox-1')).get('orders/services/a#ci')!;
-    const fpNewer = b.plan!.pairs[0]!.fingerprint;
+    const fpNewer = b.plan.pairs[0]!.fingerprint;
     assert.ok(fpNewer.ok);
     assert.equal(rec.status, 'deployed');
     assert.equal(rec.fingerprint, fpNewer.value, 'the record is the newer run’s');
@@ -260,7 +260,7 @@ describe('deploy: only what changed (real git, dynalite accounts)', function () 
     clearJournal(p);
     const res = await deploy(makeCtx(p), flags());
     assert.deepEqual(started(p), ['orders-a@sandbox-1']);
-    assert.match(res.plan!.pairs.find((x) => x.action === 'deploy')!.why, /no fingerprint: uncommitted change in orders\/services\/a\/handler.js/);
+    assert.match(res.plan.pairs.find((x) => x.action === 'deploy')!.why, /no fingerprint: uncommitted change in orders\/services\/a\/handler.js/);
     git(path.join(p.repos, 'orders'), 'add', '-A');
     git(path.join(p.repos, 'orders'), 'commit', '-qm', 'commit it');
     clearJournal(p);
