@@ -78,7 +78,7 @@ export class Lease {
     this.ended = true;
     let rec: AuditRecord | undefined;
     if (ours) {
-      rec = { leaseId: this.leaseId, profile: this.profile, pid: process.pid, file: this.owner.file, test: this.owner.test, start: this.start, end: now(), ended: 'released', host: this.owner.host };
+      rec = { leaseId: this.leaseId, profile: this.profile, pid: process.pid, file: this.owner.file, test: this.owner.test, start: this.start, end: now(), ended: 'released', host: this.owner.host, ...(this.owner.run ? { run: this.owner.run } : {}) };
       if (this.audit) appendAudit(this.audit, rec);
     }
     await this.unlock().catch(() => undefined);

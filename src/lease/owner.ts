@@ -17,6 +17,8 @@ export interface Owner {
   readonly start: number;
   /** False until the holder has the lock and rewrote `start` with the moment it got it. */
   readonly confirmed: boolean;
+  /** The run that took the lease (src/run/id.ts), carried into its audit line. */
+  readonly run?: string | undefined;
 }
 
 /**

@@ -24,6 +24,8 @@ export interface StoreOptions {
   readonly staleMs?: number | undefined;
   /** Audit log path; default <dir>/audit.jsonl; false to log nothing. */
   readonly audit?: string | false | undefined;
+  /** The run taking leases through this store (src/run/id.ts); written into each lease's audit line. */
+  readonly run?: string | undefined;
   /** Called when a held lease turns out to be compromised (its lock was broken while held). */
   readonly onCompromised?: ((lease: Lease, err: Error) => void) | undefined;
 }
@@ -44,7 +46,7 @@ export class LeaseStore {
       const l = this.live.get(lockPath);
       if (!l || l.leaseId !== leaseId || !this.audit || !l.stillOwned()) return;
       const o = l.owner;
-      appendAudit(this.audit, { leaseId, profile: l.profile, pid: o.pid, file: o.file, test: o.test, start: l.start, end: now(), ended: 'exit', host: o.host });
+      appendAudit(this.audit, { leaseId, profile: l.profile, pid: o.pid, file: o.file, test: o.test, start: l.start, end: now(), ended: 'exit', host: o.host, ...runTag(o) });
     };
   }
 
@@ -66,6 +68,7 @@ export class LeaseStore {
       test: meta.test ?? null,
       start: now(),
       confirmed: false,
+      ...(this.opts.run ? { run: this.opts.run } : {}),
     };
     const held: { lease?: Lease } = {};
     this.fs.pending.set(lockPath, ownerJson(owner));
@@ -121,7 +124,7 @@ export class LeaseStore {
     if (o && this.audit) {
       // an unconfirmed owner died before it knew it held the lock: it never used the account
       const end = broken.at;
-      appendAudit(this.audit, { leaseId: o.leaseId, profile, pid: o.pid, file: o.file, test: o.test, start: o.confirmed ? o.start : end, end, ended: broken.verdict === 'dead' ? 'dead' : 'stale', host: o.host });
+      appendAudit(this.audit, { leaseId: o.leaseId, profile, pid: o.pid, file: o.file, test: o.test, start: o.confirmed ? o.start : end, end, ended: broken.verdict === 'dead' ? 'dead' : 'stale', host: o.host, ...runTag(o) });
     }
     return true;
   }
@@ -152,6 +155,10 @@ export class LeaseStore {
     rmSync(probe, { recursive: true, force: true });
     statSync(this.dir);
   }
+}
+
+function runTag(o: Owner): { run?: string } {
+  return o.run ? { run: o.run } : {};
 }
 
 function safeList(dir: string): string[] {

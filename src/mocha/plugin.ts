@@ -4,7 +4,7 @@ import { LeaseEndedError, type Lease } from '../lease/lease.js';
 import { LeasePool } from '../lease/pool.js';
 import { LeaseStore } from '../lease/store.js';
 import { enterLease } from './env.js';
-import { recordRunner, teeOutput } from './records.js';
+import { recordLoadError, recordRunner, teeOutput } from './records.js';
 import { settingsFromEnv, specKey, type PluginSettings } from './settings.js';
 import { slot } from './slot.js';
 
@@ -17,6 +17,7 @@ function leasePool(s: PluginSettings): LeasePool {
     new LeaseStore({
       dir: s.leaseDir,
       staleMs: s.staleMs,
+      run: s.runId,
       onCompromised: (lease) => {
         if (slot().lease !== lease) return;
         // fail the running test through mocha's uncaught-error path: it cannot go on with someone else's account
@@ -66,6 +67,17 @@ if (settings?.runDir) {
     recordRunner(this, opts?.files?.[0], s, () => slot().lease);
     return Reflect.apply(run, this, [fn, opts]);
   });
+  // a spec that throws while loading never gets a Runner: say so, so uber reports "failed to load", not a crash
+  const mproto = Mocha.prototype as unknown as { loadFilesAsync: (...a: unknown[]) => Promise<void>; files: string[] };
+  const load = mproto.loadFilesAsync;
+  mproto.loadFilesAsync = async function patchedLoad(this: { files: string[] }, ...args: unknown[]): Promise<void> {
+    try {
+      await Reflect.apply(load, this, args);
+    } catch (e) {
+      recordLoadError(s.runDir, this.files.length === 1 ? specKey(this.files[0], s.testCwd) : null, e);
+      throw e;
+    }
+  };
 }
 
 function afterEachTest(this: Mocha.Context): Promise<void> {

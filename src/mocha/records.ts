@@ -4,26 +4,32 @@ import path from 'node:path';
 import type Mocha from 'mocha';
 import { now } from '../lease/clock.js';
 import type { Lease } from '../lease/lease.js';
+import type { TestRecord } from '../report/run.js';
 import { specKey, type PluginSettings } from './settings.js';
 
-export interface TestRecord {
-  k: 'test';
-  file: string;
-  title: string;
-  fullTitle: string;
-  state: 'passed' | 'failed' | 'pending';
-  profile: string | null;
-  leaseId: string | null;
-  pid: number;
-  start: number;
-  end: number;
-  durationMs: number;
-  leaseWaitMs: number;
-  error?: { message: string; stack?: string | undefined } | undefined;
-}
-export interface FileStartRecord { k: 'file-start'; file: string; pid: number; t: number }
+/** A test as the worker writes it: the run record's TestRecord (report/run.ts), tagged. */
+export type WorkerTestRecord = { k: 'test' } & TestRecord;
+/** `bail`: mocha's --bail was on for this file (so files it never started were skipped, not crashed). */
+export interface FileStartRecord { k: 'file-start'; file: string; pid: number; t: number; bail?: boolean }
 export interface FileEndRecord { k: 'file-end'; file: string; pid: number; t: number; failures: number }
-export type WorkerRecord = TestRecord | FileStartRecord | FileEndRecord;
+/** The spec threw while mocha loaded it (a syntax error, a throwing import, `.only` in parallel mode). */
+export interface LoadErrorRecord { k: 'load-error'; file: string; pid: number; t: number; error: { message: string; stack?: string } }
+export type WorkerRecord = WorkerTestRecord | FileStartRecord | FileEndRecord | LoadErrorRecord;
+
+function errorOf(err: unknown): { message: string; stack?: string } {
+  const e = err as { message?: unknown; stack?: unknown } | null;
+  const message = e && typeof e.message === 'string' ? e.message : String(err);
+  return typeof e?.stack === 'string' ? { message, stack: e.stack } : { message };
+}
+
+function append(runDir: string, r: WorkerRecord): void {
+  appendFileSync(recordsFile(runDir, process.pid), `${JSON.stringify(r)}\n`);
+}
+
+/** Notes that mocha could not load `file` in this worker. */
+export function recordLoadError(runDir: string, file: string | null, err: unknown): void {
+  append(runDir, { k: 'load-error', file: file ?? '(unknown file)', pid: process.pid, t: now(), error: errorOf(err) });
+}
 
 export function recordsFile(runDir: string, pid: number): string {
   return path.join(runDir, `w-${pid}.jsonl`);
@@ -50,12 +56,11 @@ export function teeOutput(runDir: string): void {
 
 /** Subscribes to one file's runner in a worker and appends its records as they happen (so a crash loses nothing). */
 export function recordRunner(runner: Mocha.Runner, file: string | undefined, s: PluginSettings & { runDir: string }, lease: () => Lease | undefined): void {
-  const out = recordsFile(s.runDir, process.pid);
   const key = specKey(file, s.testCwd) ?? '(unknown file)';
-  const write = (r: WorkerRecord): void => appendFileSync(out, `${JSON.stringify(r)}\n`);
+  const write = (r: WorkerRecord): void => append(s.runDir, r);
   const begun = new WeakMap<object, number>();
   let failures = 0;
-  const testRecord = (t: Mocha.Runnable, state: TestRecord['state'], err?: Error): TestRecord => {
+  const testRecord = (t: Mocha.Runnable, state: TestRecord['state'], err?: Error): WorkerTestRecord => {
     const l = lease();
     const end = now();
     const start = l?.start ?? begun.get(t) ?? end;
@@ -72,10 +77,10 @@ export function recordRunner(runner: Mocha.Runner, file: string | undefined, s: 
       end,
       durationMs: t.duration ?? Math.max(0, end - (begun.get(t) ?? end)),
       leaseWaitMs: state === 'pending' || s.scope === 'file' ? 0 : (l?.waitMs ?? 0),
-      error: err ? { message: String(err.message ?? err), stack: err.stack } : undefined,
+      ...(err ? { error: errorOf(err) } : {}),
     };
   };
-  runner.on('start', () => write({ k: 'file-start', file: key, pid: process.pid, t: now() }));
+  runner.on('start', () => write({ k: 'file-start', file: key, pid: process.pid, t: now(), ...(runner.suite.bail() ? { bail: true } : {}) }));
   runner.on('test', (t: Mocha.Test) => begun.set(t, now()));
   runner.on('pass', (t: Mocha.Test) => write(testRecord(t, 'passed')));
   runner.on('pending', (t: Mocha.Test) => write(testRecord(t, 'pending')));

@@ -12,6 +12,8 @@ export const TEST_COLORS: Record<string, string> = {
   'file passed': '#dcefe2',
   'file failed': '#f5d5d5',
   'file crashed': '#f2a6a6',
+  'file load-failed': '#f2a6a6',
+  'file bail': '#e4e6ea',
 };
 
 export function testChart(run: TestRun): Chart {
