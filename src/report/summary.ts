@@ -1,5 +1,5 @@
 // The summary of a test run: per profile and per worker load, imbalance, makespan against its lower bound.
-import { pct, secs, table } from './format.js';
+import { pct, secs, table } from '../util/format.js';
 import type { TestRun } from './run.js';
 
 export interface ProfileSummary {

@@ -1,5 +1,5 @@
 // The test waterfall: one lane per account and per worker, a bar per test coloured by its result.
-import { secs } from './format.js';
+import { secs } from '../util/format.js';
 import { writeChart, type Bar, type Chart, type Lane } from './chart.js';
 import type { TestRun } from './run.js';
 import { summariseTestRun } from './summary.js';

@@ -10,7 +10,7 @@ import { now } from '../lease/clock.js';
 import { LeaseStore } from '../lease/store.js';
 import { settingsToEnv } from '../mocha/settings.js';
 import { collectSecrets, redactLines, Redactor } from '../redact.js';
-import { secs } from '../report/format.js';
+import { secs } from '../util/format.js';
 import { renderTestSummary, writeTestWaterfall } from '../report/index.js';
 import type { MochaEnd } from '../report/run.js';
 import { beginRun, finishRun, type Run } from '../run/finish.js';
