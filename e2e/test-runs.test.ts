@@ -45,6 +45,18 @@ describe('uber test: separate runs, honest outcomes (built binary)', function ()
     assert.match(readFileSync(path.join(dir, '.uber/reports/junit.xml'), 'utf8'), /name="file failed to load" file="test\/a-only\.spec\.mjs"[^>]*>\n\s*<failure message="Error: `\.only` is not supported in parallel mode"/);
   });
 
+  it('item 1: with --jobs 1 (mocha runs serially) `.only` is refused too: the others still run, exit 1', async () => {
+    const dir = project('only-serial', { 'a-only.spec.mjs': 'runs/only.spec.mjs', 'b.spec.mjs': 'crash/ok.spec.mjs', 'c.spec.mjs': 'crash/ok.spec.mjs' });
+    const r = await runUber(['test', '--jobs', '1', '--reporter', 'dot'], { cwd: dir, env, timeoutMs: 280_000 });
+    assert.equal(r.code, 1, r.stderr + r.stdout);
+    assert.match(r.stderr, /test\/a-only\.spec\.mjs failed to load:\n.*`\.only` forbidden/);
+    assert.doesNotMatch(r.stderr, /crashed/);
+    const run = record(dir);
+    assert.equal(run.files.find((f) => f.file === 'test/a-only.spec.mjs')?.state, 'load-failed');
+    assert.deepEqual(run.files.filter((f) => f.file !== 'test/a-only.spec.mjs').map((f) => f.state), ['passed', 'passed']);
+    assert.equal(run.tests.length, 6, 'the other files ran; the focused test did not');
+  });
+
   it('item 2: a spec that throws while loading is "failed to load" with its error, not a crash, and is not re-run', async () => {
     const dir = project('load', { 'a-broken.spec.mjs': 'runs/load-error.spec.mjs', 'b.spec.mjs': 'crash/ok.spec.mjs' });
     const r = await runUber(['test', '--jobs', '2', '--reporter', 'dot'], { cwd: dir, env, timeoutMs: 280_000 });

@@ -1,4 +1,5 @@
 // uber's mocha root-hook plugin (`--require uber/mocha`): each test (or file) leases one profile for itself.
+import { pathToFileURL } from 'node:url';
 import Mocha from 'mocha';
 import { LeaseEndedError, type Lease } from '../lease/lease.js';
 import { LeasePool } from '../lease/pool.js';
@@ -64,17 +65,28 @@ if (settings?.runDir) {
   const proto = Mocha.Runner.prototype;
   const run = Reflect.get(proto, 'run') as (...args: unknown[]) => Mocha.Runner;
   Reflect.set(proto, 'run', function patchedRun(this: Mocha.Runner, fn?: (failures: number) => void, opts?: { files?: string[] }) {
-    recordRunner(this, opts?.files?.[0], s, () => slot().lease);
+    recordRunner(this, opts?.files ?? [], s, () => slot().lease);
     return Reflect.apply(run, this, [fn, opts]);
   });
   // a spec that throws while loading never gets a Runner: say so, so uber reports "failed to load", not a crash
-  const mproto = Mocha.prototype as unknown as { loadFilesAsync: (...a: unknown[]) => Promise<void>; files: string[] };
-  const load = mproto.loadFilesAsync;
-  mproto.loadFilesAsync = async function patchedLoad(this: { files: string[] }, ...args: unknown[]): Promise<void> {
+  // (workers load with loadFilesAsync; mocha's --jobs 1 runs serially and loads with loadFiles)
+  const mproto = Mocha.prototype as unknown as { loadFilesAsync: (...a: unknown[]) => Promise<void>; loadFiles: (...a: unknown[]) => void };
+  const noteLoadError = (files: readonly string[], e: unknown): void => recordLoadError(s.runDir, specKey(failedFile(files, e), s.testCwd), e);
+  const loadAsync = mproto.loadFilesAsync;
+  mproto.loadFilesAsync = async function patchedLoadAsync(this: { files: string[] }, ...args: unknown[]): Promise<void> {
     try {
-      await Reflect.apply(load, this, args);
+      await Reflect.apply(loadAsync, this, args);
     } catch (e) {
-      recordLoadError(s.runDir, this.files.length === 1 ? specKey(this.files[0], s.testCwd) : null, e);
+      noteLoadError(this.files, e);
+      throw e;
+    }
+  };
+  const loadSync = mproto.loadFiles;
+  mproto.loadFiles = function patchedLoad(this: { files: string[] }, ...args: unknown[]): void {
+    try {
+      Reflect.apply(loadSync, this, args);
+    } catch (e) {
+      noteLoadError(this.files, e);
       throw e;
     }
   };
@@ -110,6 +122,14 @@ export const mochaHooks: Mocha.RootHookObject = {
     }
   },
 };
+
+/** The file a load error came from: the only one loaded (a parallel worker), else the first named in its stack (serial mode). */
+function failedFile(files: readonly string[], err: unknown): string | undefined {
+  if (files.length === 1) return files[0];
+  const raw = (err as { stack?: unknown } | null)?.stack;
+  const stack = typeof raw === 'string' ? raw : '';
+  return files.find((f) => stack.includes(pathToFileURL(f).href) || stack.includes(`(${f}:`) || stack.includes(` ${f}:`));
+}
 
 function firstFile(suite: Mocha.Suite | undefined): string | undefined {
   if (!suite) return undefined;

@@ -54,12 +54,33 @@ export function teeOutput(runDir: string): void {
   }
 }
 
-/** Subscribes to one file's runner in a worker and appends its records as they happen (so a crash loses nothing). */
-export function recordRunner(runner: Mocha.Runner, file: string | undefined, s: PluginSettings & { runDir: string }, lease: () => Lease | undefined): void {
-  const key = specKey(file, s.testCwd) ?? '(unknown file)';
+/**
+ * Subscribes to a runner and appends its records as they happen (so a crash loses nothing): one file per runner in a
+ * parallel worker; all files in one runner when mocha runs serially (--jobs 1), each file marked as its tests begin.
+ */
+export function recordRunner(runner: Mocha.Runner, files: readonly string[], s: PluginSettings & { runDir: string }, lease: () => Lease | undefined): void {
+  const key = specKey(files[0], s.testCwd) ?? '(unknown file)';
+  const serial = files.length > 1;
   const write = (r: WorkerRecord): void => append(s.runDir, r);
   const begun = new WeakMap<object, number>();
+  const started = new Set<string>();
+  let current: string | undefined;
   let failures = 0;
+  const startFile = (f: string): void => {
+    if (current === f) return;
+    if (current !== undefined) endFile();
+    current = f;
+    started.add(f);
+    failures = 0;
+    write({ k: 'file-start', file: f, pid: process.pid, t: now(), ...(runner.suite.bail() ? { bail: true } : {}) });
+  };
+  const endFile = (): void => {
+    if (current !== undefined) write({ k: 'file-end', file: current, pid: process.pid, t: now(), failures });
+    current = undefined;
+  };
+  const enter = (t: Mocha.Runnable): void => {
+    if (serial) startFile(specKey(t.file, s.testCwd) ?? key);
+  };
   const testRecord = (t: Mocha.Runnable, state: TestRecord['state'], err?: Error): WorkerTestRecord => {
     const l = lease();
     const end = now();
@@ -80,13 +101,30 @@ export function recordRunner(runner: Mocha.Runner, file: string | undefined, s: 
       ...(err ? { error: errorOf(err) } : {}),
     };
   };
-  runner.on('start', () => write({ k: 'file-start', file: key, pid: process.pid, t: now(), ...(runner.suite.bail() ? { bail: true } : {}) }));
-  runner.on('test', (t: Mocha.Test) => begun.set(t, now()));
+  runner.on('start', () => {
+    if (!serial) startFile(key);
+  });
+  runner.on('test', (t: Mocha.Test) => {
+    enter(t);
+    begun.set(t, now());
+  });
   runner.on('pass', (t: Mocha.Test) => write(testRecord(t, 'passed')));
-  runner.on('pending', (t: Mocha.Test) => write(testRecord(t, 'pending')));
+  runner.on('pending', (t: Mocha.Test) => {
+    enter(t);
+    write(testRecord(t, 'pending'));
+  });
   runner.on('fail', (t: Mocha.Runnable, err: Error) => {
+    enter(t);
     failures += 1;
     write(testRecord(t, 'failed', err));
   });
-  runner.on('end', () => write({ k: 'file-end', file: key, pid: process.pid, t: now(), failures }));
+  runner.on('end', () => {
+    endFile();
+    // a serial run that reached its end ran every file; those without a test still ran (and passed)
+    if (!serial) return;
+    for (const f of files.map((x) => specKey(x, s.testCwd) ?? key).filter((x) => !started.has(x))) {
+      startFile(f);
+      endFile();
+    }
+  });
 }

@@ -88,6 +88,12 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx): Promise<TestRunOutc
       const allPassed = [...results.values()].every((r) => r.record.state === 'passed');
       if (exit.exitCode !== 0 && missing.length === 0 && allPassed) mochaFailedAlone = true;
       if (stoppedByBail || missing.length === 0 || attempt > plan.retryCrashed) break; // files --bail skipped are not run again
+      if (jobs < 2 && rec.loadErrors.size > 0) {
+        // serial mocha (--jobs 1) stops at the first file it cannot load: the others never started, nothing crashed
+        say(ctx, `uber: ${plural(missing.length, 'file')} did not run (serial mocha stops at a file that fails to load); running them again (attempt ${attempt + 1}).`);
+        queue = missing;
+        continue;
+      }
       for (const f of missing) {
         const output = results.get(f)?.record.output;
         say(ctx, redactor.redact(`uber: ${f} reported no result (its worker crashed)${output ? `; last output:\n${indent(output)}` : ''}`));
