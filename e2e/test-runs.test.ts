@@ -42,6 +42,7 @@ describe('uber test: separate runs, honest outcomes (built binary)', function ()
     assert.deepEqual(states(run), { 'test/a-only.spec.mjs': 'load-failed/1', 'test/b.spec.mjs': 'passed/1', 'test/c.spec.mjs': 'passed/1' });
     assert.equal(run.tests.filter((t) => t.file === 'test/a-only.spec.mjs').length, 0, 'the focused test never ran');
     assert.equal(run.tests.length, 6);
+    assert.deepEqual(run.mocha, [{ attempt: 1, files: 3, reason: 'exit', exitCode: 1 }], 'one mocha, its end reason recorded; no re-run');
     assert.match(readFileSync(path.join(dir, '.uber/reports/junit.xml'), 'utf8'), /name="file failed to load" file="test\/a-only\.spec\.mjs"[^>]*>\n\s*<failure message="Error: `\.only` is not supported in parallel mode"/);
   });
 
@@ -57,14 +58,18 @@ describe('uber test: separate runs, honest outcomes (built binary)', function ()
     assert.equal(run.tests.length, 6, 'the other files ran; the focused test did not');
   });
 
-  it('item 2: a spec that throws while loading is "failed to load" with its error, not a crash, and is not re-run', async () => {
+  it('items 2 + 3: a spec that throws while loading is "failed to load" with its error, not a crash, not re-run; damaged timings: one warning', async () => {
     const dir = project('load', { 'a-broken.spec.mjs': 'runs/load-error.spec.mjs', 'b.spec.mjs': 'crash/ok.spec.mjs' });
+    mkdirSync(path.join(dir, '.uber'));
+    writeFileSync(path.join(dir, '.uber/timings.json'), '{"version":1,"files":{"test/b.spec.mjs":{"ms":1'); // item 3: a damaged cache
     const r = await runUber(['test', '--jobs', '2', '--reporter', 'dot'], { cwd: dir, env, timeoutMs: 280_000 });
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /test\/a-broken\.spec\.mjs failed to load:\n\s*Error: cannot load me: the fixture throws at load time/);
     assert.doesNotMatch(r.stderr, /crashed|re-running/);
     assert.deepEqual(states(record(dir)), { 'test/a-broken.spec.mjs': 'load-failed/1', 'test/b.spec.mjs': 'passed/1' });
     assert.match(r.stderr, /1 file failed to load/);
+    assert.equal(r.stderr.match(/uber: ignoring .*timings\.json: it is damaged/g)?.length, 1, 'one warning for the damaged timings');
+    assert.ok(JSON.parse(readFileSync(path.join(dir, '.uber/timings.json'), 'utf8')), 'and the run rewrote it');
   });
 
   it('item 2: `-- --bail`: the files bail skipped are "not run (bail)", not crashed, not re-run, never passed', async () => {
