@@ -25,7 +25,8 @@ import { wantsColour, type MaybeTty } from '../ui/colour.js';
 export interface TestRunOutcome {
   readonly ok: boolean;
   readonly interrupted: boolean;
-  readonly run: Run;
+  /** The run's id and folder (undefined when a shard got no files and nothing ran). */
+  readonly run: Run | undefined;
   readonly files: FileResult[];
   /** Leases this run held (its own audit lines). */
   readonly leases: number;
