@@ -4,7 +4,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import os from 'node:os';
 import path from 'node:path';
 import { findOverlaps, readAudit } from '../src/lease/audit.js';
-import type { TestRunRecord } from '../src/testrun/reports.js';
+import type { TestRun } from '../src/report/run.js';
 import { ROOT, runUber } from './support/uber.js';
 
 const SUITES = path.join(ROOT, 'test', 'fixtures', 'suites');
@@ -39,7 +39,7 @@ describe('uber test (built binary)', function () {
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.match(r.stderr, /60 tests in 12 files on 3 profiles \(jobs 6\): 60 passed, 0 failed, 0 pending; 60 leases, no overlap/);
 
-    const run = JSON.parse(readFileSync(path.join(dir, '.uber/reports/tests.json'), 'utf8')) as TestRunRecord;
+    const run = JSON.parse(readFileSync(path.join(dir, '.uber/reports/tests.json'), 'utf8')) as TestRun;
     assert.equal(run.jobs, 6);
     assert.deepEqual(run.profiles, ['p-1', 'p-2', 'p-3']);
     assert.equal(run.tests.length, 60);
@@ -70,7 +70,7 @@ describe('uber test (built binary)', function () {
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /test\/exit\.spec\.mjs crashed its worker and has no result after 2 attempts; last output:\n.*about to call process\.exit/);
     assert.match(r.stderr, /test\/kill\.spec\.mjs crashed its worker and has no result after 2 attempts; last output:\n.*kills itself/);
-    const run = JSON.parse(readFileSync(path.join(dir, '.uber/reports/tests.json'), 'utf8')) as TestRunRecord;
+    const run = JSON.parse(readFileSync(path.join(dir, '.uber/reports/tests.json'), 'utf8')) as TestRun;
     const states = Object.fromEntries(run.files.map((f) => [f.file, f.state]));
     assert.deepEqual(states, { 'test/exit.spec.mjs': 'crashed', 'test/kill.spec.mjs': 'crashed', 'test/ok1.spec.mjs': 'passed', 'test/ok2.spec.mjs': 'passed' });
     assert.match(readFileSync(path.join(dir, '.uber/reports/junit.xml'), 'utf8'), /name="file crashed its worker \(no result after 2 attempts\)" file="test\/kill\.spec\.mjs"/);

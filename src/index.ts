@@ -143,7 +143,7 @@ export async function test(o: TestOptions): Promise<TestRunOutcome> {
     },
     ctx,
   );
-  if (plan.files.length === 0) return { ok: true, interrupted: false, files: [], overlaps: 0, problems: [] }; // this shard got no files
+  if (plan.files.length === 0) return { ok: true, interrupted: false, run: undefined, files: [], leases: 0, overlaps: 0, problems: [] }; // this shard got no files
   const outcome = await runTestPlan(plan, ctx);
   if (outcome.interrupted) throw new InterruptedError('Interrupted: mocha and its workers were stopped and every lease was released.');
   return outcome;

@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { readTestRun } from '../report/run.js';
+import { latestTestRunFile } from '../run/latest.js';
 import type { UberPaths } from '../state/paths.js';
 import { mergeTimings, readTimings, timingKey, writeTimings, type FileTiming } from '../timings/timings.js';
 
@@ -33,7 +34,7 @@ export function restoreTimings(paths: UberPaths): { merged: number; files: numbe
 export function saveTimings(paths: UberPaths, nodeIndex: number): { file: string; files: number } | undefined {
   const timings = readTimings(paths.timings);
   if (!timings) return undefined;
-  const ran = readTestRunQuietly(paths.testRun);
+  const ran = readTestRunQuietly(paths);
   const mine: Record<string, FileTiming> = {};
   for (const [key, t] of Object.entries(timings.files)) if (!ran || ran.has(key)) mine[key] = t;
   if (Object.keys(mine).length === 0) Object.assign(mine, timings.files); // record and history disagree: keep all
@@ -45,9 +46,9 @@ export function saveTimings(paths: UberPaths, nodeIndex: number): { file: string
   return { file, files: Object.keys(mine).length };
 }
 
-function readTestRunQuietly(file: string): Set<string> | undefined {
+function readTestRunQuietly(paths: UberPaths): Set<string> | undefined {
   try {
-    const run = readTestRun(file);
+    const run = readTestRun(latestTestRunFile(paths));
     return run ? new Set(run.files.map((f) => timingKey(f.file))) : undefined;
   } catch {
     return undefined;

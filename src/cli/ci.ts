@@ -1,6 +1,7 @@
 // `uber ci circleci` writes a CircleCI config; `uber ci restore-timings|save-timings` run inside it.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { Option } from 'commander';
 import { DEFAULT_CONTEXT, DEFAULT_IMAGE, defaultParallelism, projectPaths, renderCircleConfig, repoRoot } from '../ci/circleci.js';
 import { GENERATED_MARK } from '../ci/template.js';
@@ -28,10 +29,7 @@ function writeConfig(file: string, text: string, force: boolean): void {
   if (existsSync(file) && !force && !readFileSync(file, 'utf8').includes(GENERATED_MARK)) {
     throw new UsageError('ERR_UBER_CI_EXISTS', `${file} exists and was not written by uber; pass --force to replace it or --out PATH to write elsewhere.`);
   }
-  mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
+  writeFileAtomic(file, text);
 }
 
 export const registerCi: Register = (program, ctx, result) => {

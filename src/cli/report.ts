@@ -5,6 +5,7 @@ import { say } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
 import { renderDeploySummary, summariseDeploys } from '../report/deploy-summary.js';
 import { readTestRun } from '../report/run.js';
+import { latestTestRunFile } from '../run/latest.js';
 import { renderTestSummary, summariseTestRun } from '../report/summary.js';
 import { writeDeployWaterfall } from '../report/waterfall-deploys.js';
 import { writeTestWaterfall } from '../report/waterfall-tests.js';
@@ -23,23 +24,24 @@ export const registerReport: Register = (program, ctx, result) => {
   program
     .command('report')
     .description('render the last run: summary table (utilisation, lease waits, imbalance, makespan), test and deploy waterfall HTML')
-    .addOption(new Option('--tests', 'only the last test run (.uber/reports/tests.json)').conflicts('deploys'))
+    .addOption(new Option('--tests', 'only the last finished test run (.uber/runs/latest-test.json → its tests.json)').conflicts('deploys'))
     .addOption(new Option('--deploys', 'only the last deploy (.uber/state.json)'))
     .addOption(new Option('--json', 'print the summaries and page paths as JSON on stdout'))
     .action((_opts: unknown, cmd: { optsWithGlobals: () => ReportFlags }) => {
       const flags = cmd.optsWithGlobals();
       const loaded = loadConfig(ctx.cwd, flags.config);
       const paths = uberPaths(loaded.dir);
-      const run = flags.deploys ? undefined : readTestRun(paths.testRun);
+      const record = flags.deploys ? paths.testRun : latestTestRunFile(paths);
+      const run = flags.deploys ? undefined : readTestRun(record);
       const state = flags.tests ? undefined : readState(paths.state);
       if (!run && !state) {
-        const what = flags.deploys ? `no deploy in ${paths.state}` : flags.tests ? `no test run in ${paths.testRun}` : `no deploy or test run in ${paths.root}`;
+        const what = flags.deploys ? `no deploy in ${paths.state}` : flags.tests ? `no test run in ${record}` : `no deploy or test run in ${paths.root}`;
         throw new UsageError('ERR_UBER_REPORT_NOTHING', `There is ${what} yet; run uber deploy or uber test first.`);
       }
       const out: Record<string, unknown> = {};
       if (run) {
         const page = writeTestWaterfall(run, paths.waterfall);
-        out.tests = { summary: summariseTestRun(run), waterfall: page, record: paths.testRun };
+        out.tests = { summary: summariseTestRun(run), waterfall: page, record };
         if (!flags.json) ctx.stdout.write(`${renderTestSummary(run)}\nTest waterfall: ${page}\n\n`);
       }
       if (state) {

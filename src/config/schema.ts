@@ -51,6 +51,13 @@ export const testSchema = z.strictObject({
   leaseTimeout: z.number().positive().default(600).describe('seconds a test may wait for a free account'),
 });
 
+export const historySchema = z.strictObject({
+  runs: z.number().int().min(1).default(50).describe('run folders kept under .uber/runs, newest first'),
+  days: z.number().positive().default(30).describe('run folders and rotated lease audits older than this many days are removed'),
+  auditMB: z.number().positive().default(16).describe('the lease audit (.uber/leases/audit.jsonl) is rotated past this size in MB'),
+  auditFiles: z.number().int().min(0).default(4).describe('rotated lease audits kept, newest first'),
+});
+
 export const configSchema = z.strictObject({
   workspace: nonEmpty.default('./repos').describe('where repos are cloned, relative to this file'),
   profiles: z
@@ -61,9 +68,11 @@ export const configSchema = z.strictObject({
   repos: z.array(repoSchema).default([]).describe('the repositories of the product'),
   deploy: deploySchema.default(deploySchema.parse({})),
   test: testSchema.default(testSchema.parse({})),
+  history: historySchema.default(historySchema.parse({})),
 });
 
 export type Config = z.infer<typeof configSchema>;
 export type RepoConfig = z.infer<typeof repoSchema>;
 export type DeployConfig = z.infer<typeof deploySchema>;
 export type TestConfig = z.infer<typeof testSchema>;
+export type HistoryConfig = z.infer<typeof historySchema>;

@@ -9,7 +9,9 @@ import { sweepDeadTemps } from '../isolation/temp.js';
 import { HOST, SELF_START } from '../lease/owner.js';
 import { LeaseStore } from '../lease/store.js';
 import { collectSecrets, Redactor } from '../redact.js';
+import { beginRun, finishRun } from '../run/finish.js';
 import { newRunId, runPaths } from '../run/id.js';
+import { pruneHistory } from '../run/prune.js';
 import { assertWritable, uberPaths } from '../state/paths.js';
 import { isDeployed, updateState, type UberState } from '../state/state.js';
 import { assertBranchName } from '../workspace/sync.js';
@@ -136,8 +138,10 @@ export async function deploy(ctx: Ctx, flags: DeployFlags, hooks: DeployHooks = 
   const unchanged = all.filter((p) => !deploying.has(p.id)).map(unchangedOutcome);
 
   // 4. run: each account marked as being deployed, taken, deployed, recorded, freed
-  const runId = newRunId('deploy');
-  const run = runPaths(paths, runId);
+  // a dry run deploys nothing, so it leaves no run folder behind
+  const begun = flags.dryRun ? undefined : beginRun(paths, 'deploy');
+  const run = begun ?? runPaths(paths, newRunId('deploy'));
+  const runId = run.id;
   const redactor = new Redactor(collectSecrets(ctx.env));
   const warnings: string[] = [];
   const stateErrors: string[] = [];
@@ -215,5 +219,10 @@ export async function deploy(ctx: Ctx, flags: DeployFlags, hooks: DeployHooks = 
     ? `uber could not write ${paths.state} (${stateErrors[0]}); the deploys ran as shown above — free space or fix permissions before uber test reads the state.`
     : undefined;
   const ok = outcomes.every((o) => isDeployed(o.status));
+  if (begun) {
+    const count = (st: string): number => outcomes.filter((o) => o.status === st).length;
+    finishRun(paths, begun, { endedAt: Date.now(), ok, interrupted, details: { pairs: outcomes.length, ok: count('ok'), noop: count('no-op'), unchanged: count('unchanged'), failed: count('failed'), cancelled: count('cancelled') } });
+    pruneHistory(paths, config.history);
+  }
   return { runId, profiles, state, statePath: paths.state, logs: run.logs, outcomes, ok, interrupted, unsaved, warnings, plan: changed, dryRun: false };
 }

@@ -16,6 +16,9 @@ export interface RunOptions {
   readonly graceMs?: number | undefined;
   /** Receives stdout and stderr interleaved, as they come. */
   readonly output?: Writable | undefined;
+  /** Receive the child's stdout / stderr apart, as they come (a test runner's own output passed through). */
+  readonly stdout?: Writable | undefined;
+  readonly stderr?: Writable | undefined;
   readonly onSpawn?: ((pid: number) => void) | undefined;
   /** Register the process group with the sentinel so it dies when uber is killed (default true). */
   readonly watchParent?: boolean | undefined;
@@ -70,6 +73,8 @@ export async function run(argv: readonly string[], opts: RunOptions): Promise<Ru
   if (opts.signal?.aborted) onAbort();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   const timer = opts.timeoutMs ? setTimeout(() => stop('timeout'), opts.timeoutMs) : undefined;
+  if (opts.stdout) child.stdout?.on('data', (b: Buffer) => opts.stdout?.write(b));
+  if (opts.stderr) child.stderr?.on('data', (b: Buffer) => opts.stderr?.write(b));
   child.all?.on('data', (b: Buffer) => {
     const s = b.toString('utf8');
     opts.output?.write(s);

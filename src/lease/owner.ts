@@ -15,12 +15,12 @@ export interface Owner {
   readonly test: string | null;
   /** Who holds it: a test (the default) or a deploy into the account. */
   readonly kind?: 'test' | 'deploy' | undefined;
-  /** The uber run that holds it (a deploy's run id), when known. */
-  readonly run?: string | null | undefined;
   /** Epoch ms (clock.ts): when the lock was taken (confirmed), or when taking it began (not yet confirmed). */
   readonly start: number;
   /** False until the holder has the lock and rewrote `start` with the moment it got it. */
   readonly confirmed: boolean;
+  /** The run that took the lease (src/run/id.ts: a test run, or a deploy), carried into its audit line. */
+  readonly run?: string | null | undefined;
 }
 
 /**
@@ -90,6 +90,6 @@ export function describeOwner(o: Owner | undefined): string {
 }
 
 /** The audit fields that mark a deploy's hold (a test's hold carries none, as before). */
-export function holderFields(o: Pick<Owner, 'kind' | 'run'>): { kind?: 'deploy'; run?: string | null } {
-  return o.kind === 'deploy' ? { kind: 'deploy', run: o.run ?? null } : {};
+export function holderFields(o: Pick<Owner, 'kind' | 'run'>): { kind?: 'deploy'; run?: string } {
+  return { ...(o.kind === 'deploy' ? { kind: 'deploy' as const } : {}), ...(o.run ? { run: o.run } : {}) };
 }

@@ -6,6 +6,7 @@ import { now } from './clock.js';
 import type { Lease } from './lease.js';
 import { Queue } from './queue.js';
 import type { LeaseMeta, LeaseStore } from './store.js';
+import { secs } from '../util/format.js';
 
 /** A free profile that the waiters ahead have not taken within this long may be taken out of turn. */
 const TURN_GRACE_MS = 50;
@@ -146,9 +147,9 @@ export class LeasePool {
       const o = v.owner;
       if (!o) return `${p} held (no owner record yet)`;
       const what = o.kind === 'deploy' ? `deploy ${o.run ?? ''}`.trim() : o.test ? `test "${o.test}"` : o.file ? `file ${o.file}` : 'no test';
-      return `${p} held by pid ${o.pid} on ${o.host} (${what}, for ${((now() - o.start) / 1000).toFixed(1)} s)`;
+      return `${p} held by pid ${o.pid} on ${o.host} (${what}, for ${secs(now() - o.start)})`;
     });
-    return `No profile of the pool [${this.profiles.join(', ')}] came free within ${(timeoutMs / 1000).toFixed(1)} s: ${holders.join('; ')}; raise --lease-timeout, add profiles, or lower --jobs.`;
+    return `No profile of the pool [${this.profiles.join(', ')}] came free within ${secs(timeoutMs)}: ${holders.join('; ')}; raise --lease-timeout, add profiles, or lower --jobs.`;
   }
 }
 

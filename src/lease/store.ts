@@ -28,6 +28,8 @@ export interface StoreOptions {
   readonly staleMs?: number | undefined;
   /** Audit log path; default <dir>/audit.jsonl; false to log nothing. */
   readonly audit?: string | false | undefined;
+  /** The run taking leases through this store (src/run/id.ts); written into each lease's audit line. */
+  readonly run?: string | undefined;
   /** Called when a held lease turns out to be compromised (its lock was broken while held). */
   readonly onCompromised?: ((lease: Lease, err: Error) => void) | undefined;
 }
@@ -68,7 +70,8 @@ export class LeaseStore {
       pidStart: SELF_START,
       file: meta.file ?? null,
       test: meta.test ?? null,
-      ...(meta.kind === 'deploy' ? { kind: 'deploy' as const, run: meta.run ?? null } : {}),
+      ...(meta.kind === 'deploy' ? { kind: 'deploy' as const } : {}),
+      ...((meta.run ?? this.opts.run) ? { run: meta.run ?? this.opts.run } : {}),
       start: now(),
       confirmed: false,
     };
@@ -158,6 +161,7 @@ export class LeaseStore {
     statSync(this.dir);
   }
 }
+
 
 function safeList(dir: string): string[] {
   try {

@@ -1,10 +1,11 @@
 // uber's mocha root-hook plugin (`--require uber/mocha`): each test (or file) leases one profile for itself.
+import { pathToFileURL } from 'node:url';
 import Mocha from 'mocha';
 import { LeaseEndedError, type Lease } from '../lease/lease.js';
 import { LeasePool } from '../lease/pool.js';
 import { LeaseStore } from '../lease/store.js';
 import { enterLease } from './env.js';
-import { recordRunner, teeOutput } from './records.js';
+import { recordLoadError, recordRunner, teeOutput } from './records.js';
 import { settingsFromEnv, specKey, type PluginSettings } from './settings.js';
 import { slot } from './slot.js';
 
@@ -17,6 +18,7 @@ function leasePool(s: PluginSettings): LeasePool {
     new LeaseStore({
       dir: s.leaseDir,
       staleMs: s.staleMs,
+      run: s.runId,
       onCompromised: (lease) => {
         if (slot().lease !== lease) return;
         // fail the running test through mocha's uncaught-error path: it cannot go on with someone else's account
@@ -63,9 +65,31 @@ if (settings?.runDir) {
   const proto = Mocha.Runner.prototype;
   const run = Reflect.get(proto, 'run') as (...args: unknown[]) => Mocha.Runner;
   Reflect.set(proto, 'run', function patchedRun(this: Mocha.Runner, fn?: (failures: number) => void, opts?: { files?: string[] }) {
-    recordRunner(this, opts?.files?.[0], s, () => slot().lease);
+    recordRunner(this, opts?.files ?? [], s, () => slot().lease);
     return Reflect.apply(run, this, [fn, opts]);
   });
+  // a spec that throws while loading never gets a Runner: say so, so uber reports "failed to load", not a crash
+  // (workers load with loadFilesAsync; mocha's --jobs 1 runs serially and loads with loadFiles)
+  const mproto = Mocha.prototype as unknown as { loadFilesAsync: (...a: unknown[]) => Promise<void>; loadFiles: (...a: unknown[]) => void };
+  const noteLoadError = (files: readonly string[], e: unknown): void => recordLoadError(s.runDir, specKey(failedFile(files, e), s.testCwd), e);
+  const loadAsync = mproto.loadFilesAsync;
+  mproto.loadFilesAsync = async function patchedLoadAsync(this: { files: string[] }, ...args: unknown[]): Promise<void> {
+    try {
+      await Reflect.apply(loadAsync, this, args);
+    } catch (e) {
+      noteLoadError(this.files, e);
+      throw e;
+    }
+  };
+  const loadSync = mproto.loadFiles;
+  mproto.loadFiles = function patchedLoad(this: { files: string[] }, ...args: unknown[]): void {
+    try {
+      Reflect.apply(loadSync, this, args);
+    } catch (e) {
+      noteLoadError(this.files, e);
+      throw e;
+    }
+  };
 }
 
 function afterEachTest(this: Mocha.Context): Promise<void> {
@@ -98,6 +122,14 @@ export const mochaHooks: Mocha.RootHookObject = {
     }
   },
 };
+
+/** The file a load error came from: the only one loaded (a parallel worker), else the first named in its stack (serial mode). */
+function failedFile(files: readonly string[], err: unknown): string | undefined {
+  if (files.length === 1) return files[0];
+  const raw = (err as { stack?: unknown } | null)?.stack;
+  const stack = typeof raw === 'string' ? raw : '';
+  return files.find((f) => stack.includes(pathToFileURL(f).href) || stack.includes(`(${f}:`) || stack.includes(` ${f}:`));
+}
 
 function firstFile(suite: Mocha.Suite | undefined): string | undefined {
   if (!suite) return undefined;

@@ -4,26 +4,32 @@ import path from 'node:path';
 import type Mocha from 'mocha';
 import { now } from '../lease/clock.js';
 import type { Lease } from '../lease/lease.js';
+import type { TestRecord } from '../report/run.js';
 import { specKey, type PluginSettings } from './settings.js';
 
-export interface TestRecord {
-  k: 'test';
-  file: string;
-  title: string;
-  fullTitle: string;
-  state: 'passed' | 'failed' | 'pending';
-  profile: string | null;
-  leaseId: string | null;
-  pid: number;
-  start: number;
-  end: number;
-  durationMs: number;
-  leaseWaitMs: number;
-  error?: { message: string; stack?: string | undefined } | undefined;
-}
-export interface FileStartRecord { k: 'file-start'; file: string; pid: number; t: number }
+/** A test as the worker writes it: the run record's TestRecord (report/run.ts), tagged. */
+export type WorkerTestRecord = { k: 'test' } & TestRecord;
+/** `bail`: mocha's --bail was on for this file (so files it never started were skipped, not crashed). */
+export interface FileStartRecord { k: 'file-start'; file: string; pid: number; t: number; bail?: boolean }
 export interface FileEndRecord { k: 'file-end'; file: string; pid: number; t: number; failures: number }
-export type WorkerRecord = TestRecord | FileStartRecord | FileEndRecord;
+/** The spec threw while mocha loaded it (a syntax error, a throwing import, `.only` in parallel mode). */
+export interface LoadErrorRecord { k: 'load-error'; file: string; pid: number; t: number; error: { message: string; stack?: string } }
+export type WorkerRecord = WorkerTestRecord | FileStartRecord | FileEndRecord | LoadErrorRecord;
+
+function errorOf(err: unknown): { message: string; stack?: string } {
+  const e = err as { message?: unknown; stack?: unknown } | null;
+  const message = e && typeof e.message === 'string' ? e.message : String(err);
+  return typeof e?.stack === 'string' ? { message, stack: e.stack } : { message };
+}
+
+function append(runDir: string, r: WorkerRecord): void {
+  appendFileSync(recordsFile(runDir, process.pid), `${JSON.stringify(r)}\n`);
+}
+
+/** Notes that mocha could not load `file` in this worker. */
+export function recordLoadError(runDir: string, file: string | null, err: unknown): void {
+  append(runDir, { k: 'load-error', file: file ?? '(unknown file)', pid: process.pid, t: now(), error: errorOf(err) });
+}
 
 export function recordsFile(runDir: string, pid: number): string {
   return path.join(runDir, `w-${pid}.jsonl`);
@@ -48,14 +54,34 @@ export function teeOutput(runDir: string): void {
   }
 }
 
-/** Subscribes to one file's runner in a worker and appends its records as they happen (so a crash loses nothing). */
-export function recordRunner(runner: Mocha.Runner, file: string | undefined, s: PluginSettings & { runDir: string }, lease: () => Lease | undefined): void {
-  const out = recordsFile(s.runDir, process.pid);
-  const key = specKey(file, s.testCwd) ?? '(unknown file)';
-  const write = (r: WorkerRecord): void => appendFileSync(out, `${JSON.stringify(r)}\n`);
+/**
+ * Subscribes to a runner and appends its records as they happen (so a crash loses nothing): one file per runner in a
+ * parallel worker; all files in one runner when mocha runs serially (--jobs 1), each file marked as its tests begin.
+ */
+export function recordRunner(runner: Mocha.Runner, files: readonly string[], s: PluginSettings & { runDir: string }, lease: () => Lease | undefined): void {
+  const key = specKey(files[0], s.testCwd) ?? '(unknown file)';
+  const serial = files.length > 1;
+  const write = (r: WorkerRecord): void => append(s.runDir, r);
   const begun = new WeakMap<object, number>();
+  const started = new Set<string>();
+  let current: string | undefined;
   let failures = 0;
-  const testRecord = (t: Mocha.Runnable, state: TestRecord['state'], err?: Error): TestRecord => {
+  const startFile = (f: string): void => {
+    if (current === f) return;
+    if (current !== undefined) endFile();
+    current = f;
+    started.add(f);
+    failures = 0;
+    write({ k: 'file-start', file: f, pid: process.pid, t: now(), ...(runner.suite.bail() ? { bail: true } : {}) });
+  };
+  const endFile = (): void => {
+    if (current !== undefined) write({ k: 'file-end', file: current, pid: process.pid, t: now(), failures });
+    current = undefined;
+  };
+  const enter = (t: Mocha.Runnable): void => {
+    if (serial) startFile(specKey(t.file, s.testCwd) ?? key);
+  };
+  const testRecord = (t: Mocha.Runnable, state: TestRecord['state'], err?: Error): WorkerTestRecord => {
     const l = lease();
     const end = now();
     const start = l?.start ?? begun.get(t) ?? end;
@@ -72,16 +98,33 @@ export function recordRunner(runner: Mocha.Runner, file: string | undefined, s: 
       end,
       durationMs: t.duration ?? Math.max(0, end - (begun.get(t) ?? end)),
       leaseWaitMs: state === 'pending' || s.scope === 'file' ? 0 : (l?.waitMs ?? 0),
-      error: err ? { message: String(err.message ?? err), stack: err.stack } : undefined,
+      ...(err ? { error: errorOf(err) } : {}),
     };
   };
-  runner.on('start', () => write({ k: 'file-start', file: key, pid: process.pid, t: now() }));
-  runner.on('test', (t: Mocha.Test) => begun.set(t, now()));
+  runner.on('start', () => {
+    if (!serial) startFile(key);
+  });
+  runner.on('test', (t: Mocha.Test) => {
+    enter(t);
+    begun.set(t, now());
+  });
   runner.on('pass', (t: Mocha.Test) => write(testRecord(t, 'passed')));
-  runner.on('pending', (t: Mocha.Test) => write(testRecord(t, 'pending')));
+  runner.on('pending', (t: Mocha.Test) => {
+    enter(t);
+    write(testRecord(t, 'pending'));
+  });
   runner.on('fail', (t: Mocha.Runnable, err: Error) => {
+    enter(t);
     failures += 1;
     write(testRecord(t, 'failed', err));
   });
-  runner.on('end', () => write({ k: 'file-end', file: key, pid: process.pid, t: now(), failures }));
+  runner.on('end', () => {
+    endFile();
+    // a serial run that reached its end ran every file; those without a test still ran (and passed)
+    if (!serial) return;
+    for (const f of files.map((x) => specKey(x, s.testCwd) ?? key).filter((x) => !started.has(x))) {
+      startFile(f);
+      endFile();
+    }
+  });
 }

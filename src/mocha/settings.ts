@@ -11,6 +11,8 @@ export interface PluginSettings {
   readonly runDir: string | undefined;
   /** Spec paths in records are relative to this folder. */
   readonly testCwd: string;
+  /** The uber run these workers belong to; tags every lease's audit line. */
+  readonly runId?: string | undefined;
 }
 
 export const ENV = {
@@ -21,6 +23,7 @@ export const ENV = {
   staleMs: 'UBER_LEASE_STALE_MS',
   runDir: 'UBER_RUN_DIR',
   testCwd: 'UBER_TEST_CWD',
+  runId: 'UBER_RUN_ID',
 } as const;
 
 export function settingsToEnv(s: PluginSettings): Record<string, string> {
@@ -33,6 +36,7 @@ export function settingsToEnv(s: PluginSettings): Record<string, string> {
   };
   if (s.staleMs !== undefined) env[ENV.staleMs] = String(s.staleMs);
   if (s.runDir) env[ENV.runDir] = s.runDir;
+  if (s.runId) env[ENV.runId] = s.runId;
   return env;
 }
 
@@ -51,6 +55,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): PluginSettings | undefi
     staleMs: Number.isFinite(stale) && stale > 0 ? stale : undefined,
     runDir: env[ENV.runDir] || undefined,
     testCwd: env[ENV.testCwd] || process.cwd(),
+    runId: env[ENV.runId] || undefined,
   };
 }
 

@@ -1,6 +1,6 @@
 // The waterfall model shared by the test and deploy pages: lanes, bars packed into rows, one HTML file.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { CHART_SCRIPT, CHART_STYLE } from './chart-page.js';
 
 export interface Lane {
@@ -96,9 +96,6 @@ export function chartHtml(chart: Chart): string {
 /** Writes the page atomically; returns the absolute path. */
 export function writeChart(chart: Chart, file: string): string {
   const abs = path.resolve(file);
-  mkdirSync(path.dirname(abs), { recursive: true });
-  const tmp = `${abs}.${process.pid}.tmp`;
-  writeFileSync(tmp, chartHtml(chart));
-  renameSync(tmp, abs);
+  writeFileAtomic(abs, chartHtml(chart));
   return abs;
 }

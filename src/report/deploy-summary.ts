@@ -1,6 +1,6 @@
 // The summary of the last deploy (.uber/state.json): per profile deploys, failures, retries and busy time.
 import { lastRun, type UberState } from '../state/state.js';
-import { secs, table } from './format.js';
+import { secs, table } from '../util/format.js';
 
 export interface DeployProfileSummary {
   profile: string;

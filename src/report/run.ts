@@ -1,65 +1,85 @@
-// The record of one `uber test` run (.uber/reports/tests.json): its shape and a tolerant reader.
+// The one record of a test run, from worker to report: each test, each file, the run (.uber/runs/<id>/reports/tests.json).
 import { existsSync, readFileSync } from 'node:fs';
+import { z } from 'zod';
 import { UsageError } from '../errors.js';
 
 export type TestState = 'passed' | 'failed' | 'pending';
-export type FileState = 'passed' | 'failed' | 'crashed';
+/** `load-failed`: the spec threw while mocha loaded it; `bail`: never started because --bail stopped the run; `crashed`: its worker died. */
+export type FileState = 'passed' | 'failed' | 'crashed' | 'load-failed' | 'bail';
 
-export interface TestRecord {
-  file: string;
-  title: string;
-  fullTitle: string;
-  state: TestState;
-  profile: string | null;
-  pid: number;
+const num = z.number();
+
+/** One test as the worker saw it; the same object goes into tests.json, JUnit and the reports. */
+export const testRecordSchema = z.object({
+  file: z.string(),
+  title: z.string(),
+  fullTitle: z.string(),
+  state: z.enum(['passed', 'failed', 'pending']),
+  profile: z.string().nullable(),
+  leaseId: z.string().nullable().default(null),
+  pid: num,
   /** Epoch ms. */
-  start: number;
-  end: number;
-  durationMs: number;
-  leaseWaitMs: number;
-}
+  start: num,
+  end: num,
+  durationMs: num,
+  leaseWaitMs: num,
+  error: z.object({ message: z.string(), stack: z.string().optional() }).optional(),
+});
 
-export interface FileRecord {
-  file: string;
-  pid: number | null;
-  start: number;
-  end: number;
-  state: FileState;
-  attempts: number;
-}
+export const fileRecordSchema = z.object({
+  file: z.string(),
+  pid: num.nullable(),
+  start: num,
+  end: num,
+  state: z.enum(['passed', 'failed', 'crashed', 'load-failed', 'bail']),
+  attempts: num,
+  /** Crashed: the last lines its worker printed; load-failed: the error mocha gave. */
+  output: z.string().optional(),
+});
 
-export interface TestRun {
-  version: 1;
+/** How one mocha process of the run ended (exec/run.ts end reason). */
+export const mochaEndSchema = z.object({
+  attempt: num,
+  files: num,
+  reason: z.enum(['exit', 'signal', 'timeout', 'cancelled', 'spawn-error']),
+  exitCode: num.optional(),
+  signal: z.string().optional(),
+});
+
+export const testRunSchema = z.object({
+  version: z.literal(1),
+  /** The run id (src/run/id.ts); absent in records written before runs had ids. */
+  id: z.string().optional(),
   /** Epoch ms. */
-  startedAt: number;
-  endedAt: number;
-  jobs: number;
-  profiles: string[];
-  shard: { index: number; total: number } | null;
-  tests: TestRecord[];
-  files: FileRecord[];
-}
+  startedAt: num,
+  endedAt: num,
+  jobs: num.default(0),
+  profiles: z.array(z.string()).default([]),
+  shard: z.object({ index: num, total: num }).nullable().default(null),
+  tests: z.array(testRecordSchema),
+  files: z.array(fileRecordSchema),
+  mocha: z.array(mochaEndSchema).optional(),
+});
 
-/** The last run's record; undefined when there is none, a UsageError when it is not a run record. */
+export type TestRecord = z.output<typeof testRecordSchema>;
+export type FileRecord = z.output<typeof fileRecordSchema>;
+export type MochaEnd = z.output<typeof mochaEndSchema>;
+export type TestRun = z.output<typeof testRunSchema>;
+
+/** A run record; undefined when there is none, a UsageError naming the file when it is damaged. */
 export function readTestRun(file: string): TestRun | undefined {
   if (!existsSync(file)) return undefined;
-  let raw: Partial<TestRun>;
+  let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(file, 'utf8')) as Partial<TestRun>;
+    raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch {
-    throw new UsageError('ERR_UBER_REPORT_UNREADABLE', `${file} is not valid JSON; run uber test again to rewrite it.`);
+    throw new UsageError('ERR_UBER_REPORT_UNREADABLE', `${file} is not valid JSON (damaged); run uber test again to rewrite it.`);
   }
-  if (raw.version !== 1 || !Array.isArray(raw.tests) || !Array.isArray(raw.files) || typeof raw.startedAt !== 'number' || typeof raw.endedAt !== 'number') {
-    throw new UsageError('ERR_UBER_REPORT_UNREADABLE', `${file} is not an uber test record (version 1); run uber test again to rewrite it.`);
+  const parsed = testRunSchema.safeParse(raw);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    const where = first && first.path.length > 0 ? ` (at ${first.path.join('.')}: ${first.message})` : '';
+    throw new UsageError('ERR_UBER_REPORT_UNREADABLE', `${file} is not an uber test record (version 1)${where}; run uber test again to rewrite it.`);
   }
-  return {
-    version: 1,
-    startedAt: raw.startedAt,
-    endedAt: raw.endedAt,
-    jobs: typeof raw.jobs === 'number' ? raw.jobs : 0,
-    profiles: Array.isArray(raw.profiles) ? raw.profiles : [],
-    shard: raw.shard ?? null,
-    tests: raw.tests,
-    files: raw.files,
-  };
+  return parsed.data;
 }

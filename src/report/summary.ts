@@ -1,5 +1,5 @@
 // The summary of a test run: per profile and per worker load, imbalance, makespan against its lower bound.
-import { pct, secs, table } from './format.js';
+import { pct, secs, table } from '../util/format.js';
 import type { TestRun } from './run.js';
 
 export interface ProfileSummary {
@@ -25,7 +25,7 @@ export interface WorkerSummary {
 
 export interface TestSummary {
   tests: { total: number; passed: number; failed: number; pending: number };
-  files: { total: number; failed: number; crashed: number };
+  files: { total: number; failed: number; crashed: number; loadFailed: number; bail: number };
   shard: { index: number; total: number } | null;
   jobs: number;
   wallMs: number;
@@ -99,7 +99,13 @@ export function summariseTestRun(run: TestRun): TestSummary {
       failed: run.tests.filter((t) => t.state === 'failed').length,
       pending: run.tests.filter((t) => t.state === 'pending').length,
     },
-    files: { total: run.files.length, failed: run.files.filter((f) => f.state === 'failed').length, crashed: run.files.filter((f) => f.state === 'crashed').length },
+    files: {
+      total: run.files.length,
+      failed: run.files.filter((f) => f.state === 'failed').length,
+      crashed: run.files.filter((f) => f.state === 'crashed').length,
+      loadFailed: run.files.filter((f) => f.state === 'load-failed').length,
+      bail: run.files.filter((f) => f.state === 'bail').length,
+    },
     shard: run.shard,
     jobs: run.jobs,
     wallMs: Math.max(0, run.endedAt - run.startedAt),
@@ -119,7 +125,8 @@ export function summariseTestRun(run: TestRun): TestSummary {
 export function renderTestSummary(run: TestRun): string {
   const s = summariseTestRun(run);
   const counts = `${s.tests.passed} passed, ${s.tests.failed} failed, ${s.tests.pending} pending`;
-  const crashed = s.files.crashed > 0 ? `, ${s.files.crashed} file${s.files.crashed > 1 ? 's' : ''} crashed` : '';
+  const filesIn = (n: number, what: string): string => (n > 0 ? `, ${n} file${n > 1 ? 's' : ''} ${what}` : '');
+  const crashed = filesIn(s.files.crashed, 'crashed') + filesIn(s.files.loadFailed, 'failed to load') + filesIn(s.files.bail, 'not run (bail)');
   const shard = s.shard ? `, shard ${s.shard.index}/${s.shard.total}` : '';
   const lines = [
     `Test run: ${s.tests.total} tests in ${s.files.total} files (${counts}${crashed}) in ${secs(s.wallMs)}; ${s.profiles.length} profiles, ${s.workers.length} workers${shard}.`,

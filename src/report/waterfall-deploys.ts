@@ -1,6 +1,6 @@
 // The deploy waterfall: one lane per profile, a bar per service, each attempt its own segment.
 import { lastRun, type DeployRecord, type UberState } from '../state/state.js';
-import { secs } from './format.js';
+import { secs } from '../util/format.js';
 import { writeChart, type Bar, type Chart, type Lane } from './chart.js';
 
 export const DEPLOY_COLORS: Record<string, string> = {

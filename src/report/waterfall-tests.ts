@@ -1,5 +1,5 @@
 // The test waterfall: one lane per account and per worker, a bar per test coloured by its result.
-import { secs } from './format.js';
+import { secs } from '../util/format.js';
 import { writeChart, type Bar, type Chart, type Lane } from './chart.js';
 import type { TestRun } from './run.js';
 import { summariseTestRun } from './summary.js';
@@ -12,6 +12,8 @@ export const TEST_COLORS: Record<string, string> = {
   'file passed': '#dcefe2',
   'file failed': '#f5d5d5',
   'file crashed': '#f2a6a6',
+  'file load-failed': '#f2a6a6',
+  'file bail': '#e4e6ea',
 };
 
 export function testChart(run: TestRun): Chart {

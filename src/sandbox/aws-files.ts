@@ -1,6 +1,7 @@
 // Writes the sandbox's own AWS config + credentials pair (profiles sandbox-1..N) and the export lines; never ~/.aws.
-import { mkdirSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { fakeKeys, type SandboxAccount, type SandboxFiles } from './layout.js';
 
 export function renderConfig(accounts: readonly SandboxAccount[], dir: string): string {
@@ -18,16 +19,9 @@ export function renderCredentials(accounts: readonly SandboxAccount[]): string {
   return [head, ...blocks].join('\n');
 }
 
-function writeAtomic(file: string, text: string, mode: number): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, text, { mode });
-  renameSync(tmp, file);
-}
-
 export function writeAwsFiles(files: SandboxFiles, accounts: readonly SandboxAccount[]): void {
-  writeAtomic(files.awsConfig, renderConfig(accounts, files.dir), 0o644);
-  writeAtomic(files.awsCredentials, renderCredentials(accounts), 0o600);
+  writeFileAtomic(files.awsConfig, renderConfig(accounts, files.dir), { mode: 0o644 });
+  writeFileAtomic(files.awsCredentials, renderCredentials(accounts), { mode: 0o600 });
 }
 
 export function removeAwsFiles(files: SandboxFiles): void {

@@ -1,7 +1,8 @@
 // The sandbox's background process: hosts every local account, records where, and stops cleanly on SIGTERM.
 // Started detached by `uber sandbox up` as `node server.js --dir D --accounts N [--in-memory] [--port P]`.
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { writeJsonAtomic } from '../util/atomic-write.js';
 import { startAccounts, stopAccounts } from './accounts.js';
 import { DEFAULT_BASE_PORT, readPid, readRuntime, sandboxFiles, type SandboxRuntime } from './layout.js';
 
@@ -33,9 +34,7 @@ const runtime: SandboxRuntime = {
   inMemory,
   accounts: running.map((r) => r.account),
 };
-const tmp = `${files.runtime}.${process.pid}.tmp`;
-writeFileSync(tmp, `${JSON.stringify(runtime, null, 2)}\n`);
-renameSync(tmp, files.runtime);
+writeJsonAtomic(files.runtime, runtime);
 for (const a of runtime.accounts) log(`${a.profile} (${a.region}) listens on ${a.endpoint}${a.dataDir ? `, data in ${a.dataDir}` : ', in memory'}`);
 
 let stopping = false;

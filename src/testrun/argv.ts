@@ -45,6 +45,8 @@ export function mochaArgv(i: ArgvInput): string[] {
     plugin,
     ...(i.reporter ? ['--reporter', i.reporter] : []),
     i.color ? '--color' : '--no-color',
+    // mocha runs --jobs 1 serially, where `.only` would silently skip every other test: refuse it as its parallel mode does
+    ...(i.jobs < 2 ? ['--forbid-only'] : []),
     ...i.extra,
     ...i.files,
   ];

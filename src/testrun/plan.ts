@@ -4,8 +4,8 @@ import path from 'node:path';
 import { glob } from 'tinyglobby';
 import { requireProfiles } from '../aws/profiles.js';
 import { loadConfig } from '../config/load.js';
-import { configSchema, type Config } from '../config/schema.js';
-import type { Ctx } from '../context.js';
+import { configSchema, type Config, type HistoryConfig } from '../config/schema.js';
+import { say, type Ctx } from '../context.js';
 import { UsageError, type UsageCode } from '../errors.js';
 import { LeaseStore } from '../lease/store.js';
 import { chooseProfiles } from '../options/profiles.js';
@@ -45,6 +45,8 @@ export interface TestPlan {
   readonly extra: string[];
   readonly retryCrashed: number;
   readonly userRc: UserMochaConfig;
+  /** How much run history to keep (config `history`). */
+  readonly history: HistoryConfig;
 }
 
 function bad(code: UsageCode, message: string): UsageError {
@@ -104,7 +106,7 @@ export async function planTestRun(opts: TestOptions, ctx: Ctx): Promise<TestPlan
   const userRc = readUserMochaConfig(testCwd);
   const specs = opts.specs.length > 0 ? opts.specs : !fromFile && userRc.spec.length > 0 ? userRc.spec : config.test.spec;
   const everything = await findFiles(specs, testCwd);
-  const timings = readTimings(paths.timings);
+  const timings = readTimings(paths.timings, (m) => say(ctx, m));
   const files = shard ? assignFiles(everything, timings, shard) : orderLongestFirst(everything, timings);
 
   assertWritable(paths.root); // reports, timings and leases go there
@@ -127,5 +129,6 @@ export async function planTestRun(opts: TestOptions, ctx: Ctx): Promise<TestPlan
     extra: [...opts.extra],
     retryCrashed,
     userRc,
+    history: config.history,
   };
 }

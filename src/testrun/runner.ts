@@ -1,31 +1,44 @@
-// Runs a test plan: mocha --parallel with uber's plugin, crashed files re-run on a fresh worker, leases swept, reports written.
+// Runs a test plan: mocha --parallel with uber's plugin in its own run folder; crashed files re-run, leases swept, reports written.
 import { mkdirSync, rmSync } from 'node:fs';
 import { ownedTempDir, sweepDeadTemps } from '../isolation/temp.js';
 import os from 'node:os';
 import path from 'node:path';
 import { say, type Ctx } from '../context.js';
-import { describeOverlap, findOverlaps, readAudit } from '../lease/audit.js';
-import { now } from '../lease/clock.js';
 import { isAlive } from '../exec/alive.js';
+import { run } from '../exec/run.js';
+import { describeOverlap, findOverlaps, markAudit, readAuditSince } from '../lease/audit.js';
+import { now } from '../lease/clock.js';
 import { LeaseStore } from '../lease/store.js';
 import { settingsToEnv } from '../mocha/settings.js';
 import { collectSecrets, redactLines, Redactor } from '../redact.js';
+import { secs } from '../util/format.js';
+import { renderTestSummary, writeTestWaterfall } from '../report/index.js';
+import type { MochaEnd } from '../report/run.js';
+import { beginRun, finishRun, type Run } from '../run/finish.js';
+import { pruneHistory } from '../run/prune.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { mochaArgv } from './argv.js';
 import type { TestPlan } from './plan.js';
-import { renderTestSummary, writeTestWaterfall } from '../report/index.js';
-import { testRunRecord, writeReports } from './reports.js';
-import { fileResult, missingFiles, readAttempt, type FileResult } from './results.js';
-import { spawnMocha } from './spawn.js';
+import { publishReports, testRunRecord, writeReports } from './reports.js';
+import { bailed, fileResult, missingFiles, readAttempt, type FileResult } from './results.js';
 import { wantsColour, type MaybeTty } from '../ui/colour.js';
 
 export interface TestRunOutcome {
   readonly ok: boolean;
   readonly interrupted: boolean;
+  /** The run's id and folder (undefined when a shard got no files and nothing ran). */
+  readonly run: Run | undefined;
   readonly files: FileResult[];
+  /** Leases this run held (its own audit lines). */
+  readonly leases: number;
   readonly overlaps: number;
-  /** One line per problem (crashed files, overlaps, a mocha that failed on its own). */
+  /** One line per problem (crashed or unloadable files, overlaps, a mocha that failed on its own). */
   readonly problems: string[];
 }
+
+const TAIL = 16 * 1024;
+/** mocha's own flag for --bail on its command line (a .mocharc's bail is seen by the workers themselves). */
+const BAIL_FLAG = /^(--bail(=true)?|-b)$/;
 
 async function waitForDeath(pids: Iterable<number>, ms: number): Promise<void> {
   const until = Date.now() + ms;
@@ -33,12 +46,16 @@ async function waitForDeath(pids: Iterable<number>, ms: number): Promise<void> {
 }
 
 export async function runTestPlan(plan: TestPlan, ctx: Ctx): Promise<TestRunOutcome> {
+  const current = beginRun(plan.paths, 'test');
   const startedAt = now();
+  const mark = markAudit(plan.paths.audit); // this run reads the audit from here on, never the history before it
   sweepDeadTemps(os.tmpdir()); // what killed runs left behind
   const root = ownedTempDir(os.tmpdir(), 'uber-run-');
-  const store = new LeaseStore({ dir: plan.paths.leases, audit: plan.paths.audit });
+  const store = new LeaseStore({ dir: plan.paths.leases, audit: plan.paths.audit, run: current.id });
   const results = new Map<string, FileResult>();
+  const mocha: MochaEnd[] = [];
   const problems: string[] = [];
+  const bailFlag = plan.extra.some((a) => BAIL_FLAG.test(a));
   let queue = [...plan.files];
   let mochaFailedAlone = false;
   // test output, crash tails, JUnit and tests.json pass through the same redaction as deploys
@@ -49,29 +66,40 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx): Promise<TestRunOutc
     for (let attempt = 1; queue.length > 0; attempt += 1) {
       const runDir = path.join(root, `attempt-${attempt}`);
       mkdirSync(runDir, { recursive: true });
-      const jobs = attempt === 1 ? plan.jobs : Math.min(plan.jobs, queue.length);
+      // a re-run stays in mocha's parallel mode (jobs ≥ 2 unless the user asked for 1): mocha runs --jobs 1 serially, where .only would apply
+      const jobs = attempt === 1 || plan.jobs < 2 ? plan.jobs : Math.max(2, Math.min(plan.jobs, queue.length));
       const argv = mochaArgv({ files: queue, jobs, reporter: plan.reporter, extra: plan.extra, userRc: plan.userRc, runDir, color: wantsColour(ctx.stdout as MaybeTty, ctx.env) });
       const env = {
         ...ctx.env,
-        ...settingsToEnv({ leaseDir: plan.paths.leases, pool: plan.profiles, scope: plan.scope, timeoutMs: plan.leaseTimeoutMs, staleMs: undefined, runDir, testCwd: plan.testCwd }),
+        ...settingsToEnv({ leaseDir: plan.paths.leases, pool: plan.profiles, scope: plan.scope, timeoutMs: plan.leaseTimeoutMs, staleMs: undefined, runDir, testCwd: plan.testCwd, runId: current.id }),
       };
       const t0 = now();
-      const exit = await spawnMocha(argv, { cwd: plan.testCwd, env, signal: ctx.signal, stdout: out, stderr: err });
+      const exit = await run([process.execPath, ...argv], { cwd: plan.testCwd, env, signal: ctx.signal, stdout: out, stderr: err, graceMs: 3000 });
+      mocha.push({ attempt, files: queue.length, reason: exit.reason, ...(exit.exitCode !== undefined ? { exitCode: exit.exitCode } : {}), ...(exit.signal ? { signal: exit.signal } : {}) });
+      const tail = `${exit.output.slice(-TAIL)}${exit.errorMessage ? `\nuber: cannot start mocha: ${exit.errorMessage}` : ''}`;
       const rec = readAttempt(runDir);
       await waitForDeath(rec.pids, 2000);
       store.sweepDead(); // leases of workers that crashed or were killed: freed, and logged as ended by death
-      for (const f of queue) results.set(f, fileResult(f, rec, runDir, attempt, exit.tail, { start: t0, end: now() }));
-      if (exit.cancelled || ctx.signal.aborted) break;
+      const stoppedByBail = bailed(rec, bailFlag);
+      for (const f of queue) results.set(f, fileResult(f, rec, runDir, attempt, tail, { start: t0, end: now() }, stoppedByBail));
+      if (exit.reason === 'cancelled' || ctx.signal.aborted) break;
       const missing = missingFiles(queue, rec);
-      if (missing.length === queue.length && rec.starts.size === 0 && exit.code !== 0) {
+      if (missing.length === queue.length && rec.starts.size === 0 && exit.exitCode !== 0) {
         mochaFailedAlone = true; // mocha stopped before any file started (bad option, broken require): retrying cannot help
         break;
       }
-      if (exit.code !== 0 && missing.length === 0 && [...results.values()].every((r) => r.state === 'passed')) mochaFailedAlone = true;
-      if (missing.length === 0 || attempt > plan.retryCrashed) break;
+      const allPassed = [...results.values()].every((r) => r.record.state === 'passed');
+      if (exit.exitCode !== 0 && missing.length === 0 && allPassed) mochaFailedAlone = true;
+      if (stoppedByBail || missing.length === 0 || attempt > plan.retryCrashed) break; // files --bail skipped are not run again
+      if (jobs < 2 && rec.loadErrors.size > 0) {
+        // serial mocha (--jobs 1) stops at the first file it cannot load: the others never started, nothing crashed
+        say(ctx, `uber: ${plural(missing.length, 'file')} did not run (serial mocha stops at a file that fails to load); running them again (attempt ${attempt + 1}).`);
+        queue = missing;
+        continue;
+      }
       for (const f of missing) {
-        const out = results.get(f)?.crashOutput;
-        say(ctx, redactor.redact(`uber: ${f} reported no result (its worker crashed)${out ? `; last output:\n${indent(out)}` : ''}`));
+        const output = results.get(f)?.record.output;
+        say(ctx, redactor.redact(`uber: ${f} reported no result (its worker crashed)${output ? `; last output:\n${indent(output)}` : ''}`));
       }
       say(ctx, `uber: re-running ${missing.length} crashed file${missing.length > 1 ? 's' : ''} on a fresh worker (attempt ${attempt + 1}).`);
       queue = missing;
@@ -81,33 +109,44 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx): Promise<TestRunOutc
     rmSync(root, { recursive: true, force: true });
   }
   const interrupted = ctx.signal.aborted;
-  const files = (JSON.parse(redactor.redact(JSON.stringify(plan.files.map((f) => results.get(f)).filter((r): r is FileResult => r !== undefined)))) as FileResult[]);
+  const files = JSON.parse(redactor.redact(JSON.stringify(plan.files.map((f) => results.get(f)).filter((r): r is FileResult => r !== undefined)))) as FileResult[];
   const endedAt = now();
-  const record = testRunRecord(files, { startedAt, endedAt, jobs: plan.jobs, profiles: plan.profiles, shard: plan.shard });
-  writeReports(plan.paths, record, files);
+  const record = testRunRecord(current.id, files, { startedAt, endedAt, jobs: plan.jobs, profiles: plan.profiles, shard: plan.shard ? { index: plan.shard.index, total: plan.shard.total } : null, mocha });
+  writeReports(current, plan.paths.timings, record, files);
 
-  for (const f of files.filter((r) => r.state === 'crashed')) {
-    problems.push(`${f.file} crashed its worker and has no result after ${f.attempts} attempt${f.attempts > 1 ? 's' : ''}${f.crashOutput ? `; last output:\n${indent(f.crashOutput)}` : ''}`);
+  for (const { record: f } of files) {
+    if (f.state === 'crashed') problems.push(`${f.file} crashed its worker and has no result after ${f.attempts} attempt${f.attempts > 1 ? 's' : ''}${f.output ? `; last output:\n${indent(f.output)}` : ''}`);
+    if (f.state === 'load-failed') problems.push(`${f.file} failed to load${f.output ? `:\n${indent(f.output)}` : ''}`);
   }
-  const leases = readAudit(plan.paths.audit).filter((r) => r.end >= startedAt);
-  const overlaps = findOverlaps(leases);
+  const skipped = files.filter((f) => f.record.state === 'bail').map((f) => f.record.file);
+  if (skipped.length > 0) problems.push(`${plural(skipped.length, 'file')} not run (bail): ${skipped.join(', ')}`);
+  // this run's audit lines only (tagged with its id); overlaps are checked against every lease logged meanwhile, other runs' too
+  const audit = readAuditSince(plan.paths.audit, mark);
+  const leases = audit.records.filter((r) => r.run === current.id);
+  writeFileAtomic(current.leases, leases.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  const overlaps = findOverlaps(audit.records);
   for (const o of overlaps) problems.push(`two leases of one profile overlapped: ${describeOverlap(o)}`);
+  if (audit.torn > 0) say(ctx, `uber: skipped ${plural(audit.torn, 'damaged line')} in ${plan.paths.audit} (torn by a crash).`);
   if (mochaFailedAlone) problems.push('mocha exited with an error of its own (see its output above)');
   const tests = files.flatMap((f) => f.tests);
   const failed = tests.filter((t) => t.state === 'failed').length;
-  const ok = !interrupted && problems.length === 0 && failed === 0 && files.length === plan.files.length;
+  const ok = !interrupted && problems.length === 0 && failed === 0 && files.length === plan.files.length && files.every((f) => f.record.state === 'passed');
   const count = (s: string): number => tests.filter((t) => t.state === s).length;
   say(
     ctx,
     `uber: ${plural(tests.length, 'test')} in ${plural(files.length, 'file')} on ${plural(plan.profiles.length, 'profile')} (jobs ${plan.jobs}): ${count('passed')} passed, ${failed} failed, ${count('pending')} pending; ` +
-      `${plural(leases.length, 'lease')}, ${overlaps.length === 0 ? 'no overlap' : `${overlaps.length} OVERLAPS`}; ${((endedAt - startedAt) / 1000).toFixed(1)} s.`,
+      `${plural(leases.length, 'lease')}, ${overlaps.length === 0 ? 'no overlap' : `${overlaps.length} OVERLAPS`}; ${secs(endedAt - startedAt)}.`,
   );
   if (files.length > 0) {
     say(ctx, renderTestSummary(record));
-    say(ctx, `uber: waterfall ${writeTestWaterfall(record, plan.paths.waterfall)}; JUnit ${plan.paths.junit}`);
+    say(ctx, `uber: waterfall ${writeTestWaterfall(record, current.waterfall)}; JUnit ${current.junit}`);
   }
   for (const p of problems) say(ctx, `uber: ${p}`);
-  return { ok, interrupted, files, overlaps: overlaps.length, problems };
+  const states = Object.fromEntries(['passed', 'failed', 'crashed', 'load-failed', 'bail'].map((s) => [s, files.filter((f) => f.record.state === s).length]));
+  const { latest } = finishRun(plan.paths, current, { endedAt, ok, interrupted, details: { files: states, tests: tests.length, failed, leases: leases.length, overlaps: overlaps.length, problems } });
+  if (latest) publishReports(current, plan.paths);
+  pruneHistory(plan.paths, plan.history);
+  return { ok, interrupted, run: current, files, leases: leases.length, overlaps: overlaps.length, problems };
 }
 
 function plural(n: number, word: string): string {

@@ -1,6 +1,7 @@
 // Timing history of spec files (.uber/timings.json): read, merge fresh results in, write atomically.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { writeJsonAtomic } from '../util/atomic-write.js';
 
 /** One spec file's last measured time: `ms` is its wall time including hooks; `tests` per full title. */
 export interface FileTiming {
@@ -15,32 +16,44 @@ export interface Timings {
   files: Record<string, FileTiming>;
 }
 
-function isFileTiming(v: unknown): v is FileTiming {
-  if (typeof v !== 'object' || v === null) return false;
-  const t = v as Partial<FileTiming>;
-  return typeof t.ms === 'number' && Number.isFinite(t.ms) && t.ms >= 0 && typeof t.tests === 'object' && t.tests !== null;
-}
+const fileTimingSchema = z.object({ ms: z.number().min(0), tests: z.record(z.string(), z.number()) });
+const timingsSchema = z.object({
+  version: z.literal(1),
+  updatedAt: z.string().catch(''),
+  files: z.record(z.string(), z.unknown()),
+});
 
-/** The history in `file`, or undefined when it is missing or unreadable (a cache: never fatal). */
-export function readTimings(file: string): Timings | undefined {
+/**
+ * The history in `file`, or undefined when it is missing or damaged (a cache: never fatal). A damaged file, or
+ * damaged entries in it, are reported once through `warn` and ignored.
+ */
+export function readTimings(file: string, warn?: (message: string) => void): Timings | undefined {
   if (!existsSync(file)) return undefined;
+  let raw: unknown;
   try {
-    const raw = JSON.parse(readFileSync(file, 'utf8')) as Partial<Timings>;
-    if (raw.version !== 1 || typeof raw.files !== 'object' || raw.files === null) return undefined;
-    const files: Record<string, FileTiming> = {};
-    for (const [name, t] of Object.entries(raw.files)) if (isFileTiming(t)) files[name] = { ms: t.ms, tests: { ...t.tests } };
-    return { version: 1, updatedAt: typeof raw.updatedAt === 'string' ? raw.updatedAt : '', files };
+    raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch {
+    raw = undefined;
+  }
+  const parsed = timingsSchema.safeParse(raw);
+  if (!parsed.success) {
+    warn?.(`uber: ignoring ${file}: it is damaged (not timing history); files run in their given order and the next run rewrites it.`);
     return undefined;
   }
+  const files: Record<string, FileTiming> = {};
+  let bad = 0;
+  for (const [name, t] of Object.entries(parsed.data.files)) {
+    const ok = fileTimingSchema.safeParse(t);
+    if (ok.success) files[name] = ok.data;
+    else bad += 1;
+  }
+  if (bad > 0) warn?.(`uber: ignoring ${bad} damaged entr${bad === 1 ? 'y' : 'ies'} in ${file}; the next run rewrites them.`);
+  return { version: 1, updatedAt: parsed.data.updatedAt, files };
 }
 
 /** Writes atomically (temp file + rename) so a concurrent reader never sees half a file. */
 export function writeTimings(file: string, t: Timings): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(t, null, 2)}\n`);
-  renameSync(tmp, file);
+  writeJsonAtomic(file, t);
 }
 
 /** Fresh results win per file; files not run this time keep their history. */

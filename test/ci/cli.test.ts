@@ -135,4 +135,29 @@ describe('cli: uber ci and uber report', function () {
     writeFileSync(uberPaths(dir).testRun, '{"version": 9}');
     assert.equal((await runCli(['report', '--tests'], dir)).code, 2);
   });
+
+  describe('item 3: damaged run files are one sentence and exit 2 from uber report, never an internal error', () => {
+    const cases: Array<[string, (paths: ReturnType<typeof uberPaths>) => void, RegExp]> = [
+      ['tests.json cut short', (p) => writeFileSync(p.testRun, JSON.stringify(knownRun()).slice(0, 200)), /tests\.json is not valid JSON \(damaged\); run uber test again/],
+      ['a test that is not a record', (p) => writeFileSync(p.testRun, JSON.stringify({ ...knownRun(), tests: [1] })), /tests\.json is not an uber test record \(version 1\) \(at tests\.0: .*\); run uber test again/],
+      ['a file with a wrong type', (p) => writeFileSync(p.testRun, JSON.stringify({ ...knownRun(), files: [{ file: 'a', start: 'soon' }] })), /tests\.json is not an uber test record .*at files\.0\./],
+      ['a damaged latest pointer', (p) => {
+        mkdirSync(p.runs, { recursive: true });
+        writeFileSync(path.join(p.runs, 'latest-test.json'), '[]');
+      }, /latest-test\.json is damaged \(not a run pointer\); delete it and run uber again\./],
+    ];
+    for (const [what, damage, message] of cases) {
+      it(what, async () => {
+        const dir = fresh();
+        const paths = uberPaths(dir);
+        mkdirSync(paths.reports, { recursive: true });
+        damage(paths);
+        const r = await runCli(['report', '--tests'], dir);
+        assert.equal(r.code, 2, r.err);
+        assert.match(r.err, message);
+        assert.equal(r.err.trim().split('\n').length, 1, `one sentence, no stack: ${r.err}`);
+        assert.doesNotMatch(r.err, /internal error/i);
+      });
+    }
+  });
 });

@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isAlive as alive } from '../../src/exec/alive.js';
 import { run } from '../../src/exec/run.js';
@@ -21,6 +22,16 @@ describe('exec/run', () => {
     assert.equal(r.reason, 'exit');
     assert.equal(r.exitCode, 3);
     assert.match(r.output, /out\n[\s\S]*err/);
+  });
+
+  it('passes stdout and stderr on apart as they come, and still keeps the combined output', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const sink = (into: string[]) => new Writable({ write: (c: Buffer, _e, cb) => (into.push(c.toString()), cb()) });
+    const r = await run(['sh', '-c', 'echo to-out; echo to-err >&2'], { cwd: os.tmpdir(), env, stdout: sink(out), stderr: sink(err) });
+    assert.equal(out.join(''), 'to-out\n');
+    assert.equal(err.join(''), 'to-err\n');
+    assert.match(r.output, /to-out[\s\S]*to-err|to-err[\s\S]*to-out/);
   });
 
   it('reports a command that cannot start, with its name', async () => {

@@ -113,7 +113,7 @@ describe('lease/store + pool', function () {
     const pool = new LeasePool(store, ['only']);
     await assert.rejects(pool.acquire({}, { timeoutMs: 300 }), (e: unknown) => {
       assert.ok(e instanceof LeaseTimeoutError);
-      assert.match(e.message, /No profile of the pool \[only\] came free within 0\.3 s: only held by pid \d+ on .* \(test "slow test"/);
+      assert.match(e.message, /No profile of the pool \[only\] came free within 0\.30 s: only held by pid \d+ on .* \(test "slow test"/);
       return true;
     });
     await held.release();

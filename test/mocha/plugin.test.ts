@@ -73,7 +73,7 @@ describe('mocha/plugin', function () {
     const tests = run.records.tests.get('plugin/wait.spec.mjs') ?? [];
     assert.deepEqual(tests.map((t) => [t.title, t.state]), [['first test waits', 'failed'], ['second test waits', 'failed']], run.output);
     for (const t of tests) {
-      assert.match(t.error?.message ?? '', /No profile of the pool \[solo\] came free within 1\.5 s: solo held by pid \d+ .*test "hogging test"/);
+      assert.match(t.error?.message ?? '', /No profile of the pool \[solo\] came free within 1\.50 s: solo held by pid \d+ .*test "hogging test"/);
       assert.doesNotMatch(t.error?.message ?? '', /Timeout of 500ms/);
     }
   });

@@ -7,7 +7,7 @@ export const T0 = 1_700_000_000_000;
 /** 2 workers, 3 profiles, 6 tests in 3 files: 4 passed, 1 failed, 1 pending; one test waited 300 ms for an account. */
 export function knownRun(): TestRun {
   const test = (file: string, title: string, state: 'passed' | 'failed' | 'pending', profile: string | null, pid: number, start: number, end: number, leaseWaitMs = 0) => ({
-    file, title, fullTitle: `${file.replace(/\.spec\.js$/, '')} ${title}`, state, profile, pid,
+    file, title, fullTitle: `${file.replace(/\.spec\.js$/, '')} ${title}`, state, profile, leaseId: profile ? `lease-${start}` : null, pid,
     start: T0 + start, end: T0 + end, durationMs: end - start, leaseWaitMs,
   });
   return {

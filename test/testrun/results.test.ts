@@ -30,10 +30,10 @@ describe('testrun/results + junit', () => {
     const queued = ['a.spec.js', 'b.spec.js', 'c.spec.js', 'd.spec.js'];
     assert.deepEqual(missingFiles(queued, rec), ['c.spec.js', 'd.spec.js']);
     const results = queued.map((f) => fileResult(f, rec, dir, 2, 'mocha said: no such file', { start: 0, end: 10 }));
-    assert.deepEqual(results.map((r) => r.state), ['passed', 'failed', 'crashed', 'crashed']);
-    assert.equal(results[2]?.crashOutput, 'line 1\nworker 9 says goodbye');
+    assert.deepEqual(results.map((r) => r.record.state), ['passed', 'failed', 'crashed', 'crashed']);
+    assert.equal(results[2]?.record.output, 'line 1\nworker 9 says goodbye');
     assert.equal(results[2]?.tests.length, 1);
-    assert.equal(results[3]?.crashOutput, 'mocha said: no such file');
+    assert.equal(results[3]?.record.output, 'mocha said: no such file');
     const xml = junitXml(results);
     assert.match(xml, /<testsuites name="uber test" tests="5" failures="3">/);
     assert.match(xml, /<failure message="expected &lt;1&gt; &amp; &quot;2&quot;" type="Error">Error: x\n {2}at y<\/failure>/);

@@ -29,6 +29,20 @@ describe('timings', () => {
     assert.equal(readTimings(bad), undefined);
   });
 
+  it('item 3: a damaged file is ignored with one warning that names it; damaged entries with one more', () => {
+    const bad = path.join(dir, 'damaged.json');
+    const warnings: string[] = [];
+    writeFileSync(bad, '{"version":1,"files":{"a":{"ms":1');
+    assert.equal(readTimings(bad, (m) => warnings.push(m)), undefined);
+    writeFileSync(bad, JSON.stringify({ version: 1, files: [] }));
+    assert.equal(readTimings(bad, (m) => warnings.push(m)), undefined);
+    assert.equal(warnings.length, 2);
+    assert.match(warnings[0] ?? '', /^uber: ignoring .*damaged\.json: it is damaged/);
+    writeFileSync(bad, JSON.stringify({ version: 1, updatedAt: 'x', files: { good: { ms: 5, tests: {} }, bad: { ms: 'slow' } } }));
+    assert.deepEqual(Object.keys(readTimings(bad, (m) => warnings.push(m))?.files ?? {}), ['good']);
+    assert.match(warnings[2] ?? '', /ignoring 1 damaged entry in /);
+  });
+
   it('drops malformed entries but keeps good ones', () => {
     const file = path.join(dir, 'mixed.json');
     writeFileSync(file, JSON.stringify({ version: 1, updatedAt: 'x', files: { good: { ms: 5, tests: {} }, bad: { ms: 'slow' }, neg: { ms: -1, tests: {} } } }));

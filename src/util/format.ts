@@ -1,4 +1,4 @@
-// Small text formatters for reports: seconds, percentages, aligned plain-text tables.
+// The one set of text formatters: durations (secs), percentages, aligned plain-text tables; used by reports and messages alike.
 
 /** "1.23 s" below a minute, "2 m 05 s" above. */
 export function secs(ms: number): string {
