@@ -1,8 +1,11 @@
 // `uber test`: mocha's parallel mode with one leased AWS profile per test (or file); exit 1 on any failure or lost file.
 import { Option } from 'commander';
+import { say } from '../context.js';
 import { EXIT, InterruptedError } from '../errors.js';
+import { newRunId } from '../run/id.js';
 import { planTestRun } from '../testrun/plan.js';
 import { runTestPlan } from '../testrun/runner.js';
+import { holdWorkspace } from '../workspace/hold.js';
 import type { Register } from './program.js';
 
 export const registerTest: Register = (program, ctx, result) => {
@@ -42,6 +45,8 @@ export const registerTest: Register = (program, ctx, result) => {
         ctx.stderr.write(`uber: shard ${plan.shard?.index}/${plan.shard?.total} got no spec files; nothing to run.\n`);
         return;
       }
+      // Held until the run ends: no sync moves a workspace repo under the running suite (src/workspace/hold.ts).
+      await using _workspace = await holdWorkspace({ paths: plan.paths, runId: newRunId('test'), signal: ctx.signal, onWait: (line) => say(ctx, `uber test: ${line}`) });
       const outcome = await runTestPlan(plan, ctx);
       if (outcome.interrupted) throw new InterruptedError('Interrupted: mocha and its workers were stopped and every lease was released.');
       result.code = outcome.ok ? EXIT.ok : EXIT.failed;

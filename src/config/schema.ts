@@ -50,6 +50,14 @@ export const testSchema = z.strictObject({
   leaseTimeout: z.number().positive().default(600).describe('seconds a test may wait for a free account'),
 });
 
+export const syncSchema = z.strictObject({
+  waitForTests: z
+    .number()
+    .min(0)
+    .default(1800)
+    .describe('seconds sync (also deploy\'s sync step) waits for a running uber test that uses a repo, then skips it as busy; 0 = skip at once'),
+});
+
 export const configSchema = z.strictObject({
   workspace: nonEmpty.default('./repos').describe('where repos are cloned, relative to this file'),
   profiles: z
@@ -58,6 +66,7 @@ export const configSchema = z.strictObject({
     .optional()
     .describe('default pool of AWS profiles; --profiles overrides'),
   repos: z.array(repoSchema).default([]).describe('the repositories of the product'),
+  sync: syncSchema.default(syncSchema.parse({})),
   deploy: deploySchema.default(deploySchema.parse({})),
   test: testSchema.default(testSchema.parse({})),
 });

@@ -156,8 +156,8 @@ export async function syncRepo(repo: WorkspaceRepo, branch: string, ctx: GitCtx,
   }
 }
 
-/** Best-effort branch and commit of a clone after a failure, for the table. */
-async function where(repo: WorkspaceRepo, ctx: GitCtx): Promise<{ branch: string | null; commit: string | null }> {
+/** Best-effort branch and commit of a clone (after a failure, or one left alone), for the table. */
+export async function where(repo: WorkspaceRepo, ctx: GitCtx): Promise<{ branch: string | null; commit: string | null }> {
   if (folderKind(repo.dir) !== 'clone' || ctx.signal.aborted) return { branch: null, commit: null };
   const res = await git(['rev-parse', 'HEAD', '--symbolic-full-name', 'HEAD'], repo.dir, ctx);
   if (!res.ok) return { branch: null, commit: null };
