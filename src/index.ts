@@ -143,6 +143,9 @@ export async function test(o: TestOptions): Promise<TestRunOutcome> {
     ctx,
   );
   if (plan.files.length === 0) return { ok: true, interrupted: false, files: [], overlaps: 0, problems: [] }; // this shard got no files
+  const [{ holdWorkspace }, { newRunId }] = await Promise.all([import('./workspace/hold.js'), import('./run/id.js')]);
+  // Held until the run ends, as `uber test` does: no sync moves a workspace repo under the running suite.
+  await using _workspace = await holdWorkspace({ paths: plan.paths, runId: newRunId('test'), signal: ctx.signal, onWait: (line) => ctx.stderr.write(`uber test: ${line}\n`) });
   const outcome = await runTestPlan(plan, ctx);
   if (outcome.interrupted) throw new InterruptedError('Interrupted: mocha and its workers were stopped and every lease was released.');
   return outcome;
