@@ -1,7 +1,7 @@
 // `node dist/bin.js sync` end to end on real file:// remotes: exit codes, --json, work never lost, names never reach a shell.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { isAlive } from '../src/exec/alive.js';
@@ -114,6 +114,80 @@ describe('e2e: uber sync', function () {
       assert.equal(fx.git(fx.dir('weird'), 'rev-parse', '--abbrev-ref', 'HEAD'), hostile, 'checked out under its exact name');
       assert.equal(fx.git(fx.dir('weird'), 'rev-parse', '--abbrev-ref', '@{upstream}'), `origin/${hostile}`);
       for (const dir of [fx.root, process.cwd()]) assert.equal(names(dir).filter((n) => n === 'PWNED' || n === 'hi').length, 0, `a file was created under ${dir}`);
+    });
+  });
+
+  describe('beside a running uber test', () => {
+    let fx: Fixture;
+    before(() => {
+      fx = makeFixture();
+      makeRemote(fx, 'orders', ['feat-y']);
+      makeRemote(fx, 'tests', ['feat-y']);
+    });
+    after(() => fx.dispose());
+
+    it('a spec that runs `uber sync --branch feat-y` mid-run finds the workspace held: every repo busy, HEAD unmoved; after the run it syncs', () => {
+      writeConfig(fx, ['orders', 'tests']);
+      assert.equal(uber(fx, ['sync', '--branch', 'main']).code, 0);
+      const aws = path.join(fx.root, 'aws-config');
+      writeFileSync(aws, '[profile p-1]\nregion = eu-west-1\n');
+      appendFileSync(path.join(fx.project, 'uber.config.yaml'), 'profiles: [p-1]\ntest:\n  cwd: ./suite\n  spec: ["*.spec.mjs"]\n');
+      mkdirSync(path.join(fx.project, 'suite'));
+      const report = path.join(fx.root, 'sync-during-test.json');
+      writeFileSync(
+        path.join(fx.project, 'suite', 'sync.spec.mjs'),
+        [
+          "import { spawnSync } from 'node:child_process';",
+          "import { writeFileSync } from 'node:fs';",
+          "it('runs while uber sync tries to move the workspace', function () {",
+          '  this.timeout(60_000);',
+          `  const r = spawnSync(process.execPath, [${JSON.stringify(BIN)}, 'sync', '--branch', 'feat-y', '--wait-for-tests', '0', '--json'], { cwd: ${JSON.stringify(fx.project)}, encoding: 'utf8' });`,
+          `  writeFileSync(${JSON.stringify(report)}, JSON.stringify({ code: r.status, out: r.stdout, err: r.stderr }));`,
+          '});',
+        ].join('\n'),
+      );
+      const before = snapshot(fx, fx.dir('orders'));
+      const t = spawnSync(process.execPath, [BIN, 'test', '--reporter', 'dot'], { cwd: fx.project, env: { ...fx.env, CI: '1', AWS_CONFIG_FILE: aws }, encoding: 'utf8', timeout: 120_000 });
+      assert.equal(t.status, 0, t.stderr + t.stdout);
+      const during = JSON.parse(readFileSync(report, 'utf8')) as { code: number; out: string; err: string };
+      assert.equal(during.code, 1, during.err);
+      const outcomes = JSON.parse(during.out) as SyncOutcome[];
+      assert.deepEqual(outcomes.map((o) => `${o.repo} ${o.status} ${o.branch}`), ['orders skipped main', 'tests skipped main']);
+      for (const o of outcomes) assert.match(o.reason ?? '', /^busy: test run \d{8}T\d{9}Z-test-[0-9a-f]{6} \(pid \d+, since .+\) uses it/);
+      assert.equal(snapshot(fx, fx.dir('orders')), before, 'the repo did not move under the test run');
+      const after = uber(fx, ['sync', '--branch', 'feat-y', '--wait-for-tests', '0']);
+      assert.equal(after.code, 0, after.err);
+      assert.equal(fx.git(fx.dir('orders'), 'rev-parse', '--abbrev-ref', 'HEAD'), 'feat-y');
+    });
+  });
+
+  describe('two at once on a first clone', () => {
+    let fx: Fixture;
+    before(() => {
+      fx = makeFixture();
+      for (const n of ['orders', 'users']) makeRemote(fx, n, ['feat-y']);
+      writeConfig(fx, ['orders', 'users']);
+    });
+    after(() => fx.dispose());
+
+    it('two uber processes: both exit 0 with every repo on the branch; one clones, the other finds the clone', async () => {
+      const run = (): Promise<{ code: number | null; out: string; err: string }> =>
+        new Promise((resolve) => {
+          const child = spawn(process.execPath, [BIN, 'sync', '--branch', 'feat-y', '--json'], { cwd: fx.project, env: { ...fx.env, CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+          let out = '';
+          let err = '';
+          child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+          child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+          child.on('close', (code) => resolve({ code, out, err }));
+        });
+      const [a, b] = await Promise.all([run(), run()]);
+      assert.equal(a.code, 0, a.err);
+      assert.equal(b.code, 0, b.err);
+      const all = [...(JSON.parse(a.out) as SyncOutcome[]), ...(JSON.parse(b.out) as SyncOutcome[])];
+      for (const n of ['orders', 'users']) {
+        assert.deepEqual(all.filter((o) => o.repo === n).map((o) => `${o.status} ${o.branch}`).sort(), ['cloned feat-y', 'unchanged feat-y']);
+        assert.equal(fx.git(fx.dir(n), 'rev-parse', '--abbrev-ref', 'HEAD'), 'feat-y');
+      }
     });
   });
 

@@ -58,6 +58,14 @@ export const historySchema = z.strictObject({
   auditFiles: z.number().int().min(0).default(4).describe('rotated lease audits kept, newest first'),
 });
 
+export const syncSchema = z.strictObject({
+  waitForTests: z
+    .number()
+    .min(0)
+    .default(1800)
+    .describe('seconds sync (also deploy\'s sync step) waits for a running uber test that uses a repo, then skips it as busy; 0 = skip at once'),
+});
+
 export const configSchema = z.strictObject({
   workspace: nonEmpty.default('./repos').describe('where repos are cloned, relative to this file'),
   profiles: z
@@ -66,6 +74,7 @@ export const configSchema = z.strictObject({
     .optional()
     .describe('default pool of AWS profiles; --profiles overrides'),
   repos: z.array(repoSchema).default([]).describe('the repositories of the product'),
+  sync: syncSchema.default(syncSchema.parse({})),
   deploy: deploySchema.default(deploySchema.parse({})),
   test: testSchema.default(testSchema.parse({})),
   history: historySchema.default(historySchema.parse({})),

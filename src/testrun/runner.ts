@@ -15,6 +15,7 @@ import { secs } from '../util/format.js';
 import { renderTestSummary, writeTestWaterfall } from '../report/index.js';
 import type { MochaEnd } from '../report/run.js';
 import { beginRun, finishRun, type Run } from '../run/finish.js';
+import { holdWorkspace } from '../workspace/hold.js';
 import { pruneHistory } from '../run/prune.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { mochaArgv } from './argv.js';
@@ -47,6 +48,8 @@ async function waitForDeath(pids: Iterable<number>, ms: number): Promise<void> {
 
 export async function runTestPlan(plan: TestPlan, ctx: Ctx): Promise<TestRunOutcome> {
   const current = beginRun(plan.paths, 'test');
+  // Held until the run ends: no sync moves a workspace repo under the running suite (src/workspace/hold.ts).
+  await using _workspace = await holdWorkspace({ paths: plan.paths, runId: current.id, signal: ctx.signal, onWait: (line) => say(ctx, `uber test: ${line}`) });
   const startedAt = now();
   const mark = markAudit(plan.paths.audit); // this run reads the audit from here on, never the history before it
   sweepDeadTemps(os.tmpdir()); // what killed runs left behind

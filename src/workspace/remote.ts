@@ -32,7 +32,9 @@ export function parseLsRemote(text: string): RemoteHeads {
 }
 
 /**
- * Lists the remote's HEAD and the given branches. `remote` is a URL or a remote name; `cwd` any folder
+ * Lists the remote's HEAD and the given branches. On exec/run.ts, not simple-git: simple-git has no parser for
+ * ls-remote (listRemote returns the raw text), and this is sync's first contact with the network, where a hung
+ * ssh must die with its git on Ctrl-C: run.ts kills the whole process group at once. `remote` is a URL or a remote name; `cwd` any folder
  * (a clone when `remote` is a remote name). Throws GitError with git's own message when the remote is unreachable.
  */
 export async function lsRemote(remote: string, branches: readonly string[], cwd: string, ctx: Pick<Ctx, 'env' | 'signal'>): Promise<RemoteHeads> {

@@ -5,11 +5,14 @@ import type { LoadedConfig } from '../config/load.js';
 import type { Ctx } from '../context.js';
 import { InterruptedError, UsageError } from '../errors.js';
 import { parseWhole } from '../options/whole.js';
+import { newRunId } from '../run/id.js';
+import { assertWritable, uberPaths } from '../state/paths.js';
 import { assertBranchName } from './branch.js';
+import { busyReason, lockRepo } from './lock.js';
 import { mapBounded } from './pool.js';
 import { workspaceRepos, type WorkspaceRepo } from './repos.js';
-import { syncRepo } from './sync-repo.js';
-import type { SyncOutcome } from './types.js';
+import { syncRepo, where } from './sync-repo.js';
+import { heldBy, type SyncOutcome } from './types.js';
 
 export type { SyncOutcome, SyncStatus } from './types.js';
 export { assertBranchName } from './branch.js';
@@ -19,8 +22,9 @@ export const DEFAULT_SYNC_CONCURRENCY = 8;
 
 export interface SyncEvent {
   repo: string;
-  /** 'queued', a git step ('inspect', 'ls-remote', 'clone', 'fetch', 'switch', 'fast-forward'), or 'done' with the outcome. */
+  /** 'queued', 'waiting' (detail says for whom), a git step (detail: git's progress for clone and fetch) ('inspect', 'ls-remote', 'clone', 'fetch', 'switch', 'fast-forward'), or 'done' with the outcome. */
   step: string;
+  detail?: string;
   outcome?: SyncOutcome;
 }
 
@@ -31,6 +35,10 @@ export interface SyncOptions {
   concurrency?: number | undefined;
   ctx: Ctx;
   onEvent?: (e: SyncEvent) => void;
+  /** The run that syncs (a deploy passes its own); default a new sync run id. */
+  runId?: string | undefined;
+  /** How long to wait for a test run that uses a repo before skipping it as busy; default config sync.waitForTests. */
+  waitForTestsMs?: number | undefined;
 }
 
 /** Throws UsageError for a concurrency that is not a whole number from 1 to 256. */
@@ -59,6 +67,7 @@ export async function planSync(opts: SyncOptions): Promise<SyncPlan> {
       throw new UsageError('ERR_UBER_CONFIG_INVALID', `repos "${repo.name}" has branch ${JSON.stringify(repo.branch)}, which git rejects as a branch name; fix it in ${loaded.file}.`);
     }
   }
+  assertWritable(uberPaths(loaded.dir).root); // the workspace locks live there (lock.ts)
   if (ctx.signal.aborted) throw new InterruptedError();
   return { repos, limit };
 }
@@ -70,11 +79,26 @@ export async function runSyncPlan(plan: SyncPlan, opts: SyncOptions): Promise<Sy
   // Every git child listens on the run's signal: room for `limit` of them without Node's leak warning.
   setMaxListeners(Math.max(getMaxListeners(ctx.signal), plan.limit + 10), ctx.signal);
   const emit = opts.onEvent ?? (() => undefined);
+  const lockOpts = {
+    paths: uberPaths(loaded.dir),
+    runId: opts.runId ?? newRunId('sync'),
+    waitMs: opts.waitForTestsMs ?? loaded.config.sync.waitForTests * 1000,
+    signal: ctx.signal,
+  };
   for (const repo of plan.repos) emit({ repo: repo.name, step: 'queued' });
   const results = await mapBounded(plan.repos, plan.limit, ctx.signal, async (repo) => {
     let outcome: SyncOutcome;
     try {
-      outcome = await syncRepo(repo, branch, ctx, (step) => emit({ repo: repo.name, step }));
+      // One sync at a time per repo, and none while a test run uses it (lock.ts); git runs only under the lock.
+      const lock = await lockRepo(repo.name, { ...lockOpts, onWait: (detail) => emit({ repo: repo.name, step: 'waiting', detail }) });
+      if (lock.busy) outcome = { repo: repo.name, dir: repo.dir, fallback: false, ...(await where(repo, ctx)), status: 'skipped', reason: busyReason(lock.busy), heldBy: heldBy(lock.busy) };
+      else {
+        try {
+          outcome = await syncRepo(repo, branch, ctx, (step, detail) => emit({ repo: repo.name, step, ...(detail === undefined ? {} : { detail }) }));
+        } finally {
+          lock.release();
+        }
+      }
     } catch (e) {
       outcome = { repo: repo.name, dir: repo.dir, branch: null, fallback: false, commit: null, status: 'failed', reason: (e as Error).message };
     }

@@ -1,4 +1,6 @@
 // The outcome of syncing one repo, as data (shared by sync, its view, and deploy).
+import type { Hold } from './lockfiles.js';
+
 export type SyncStatus = 'cloned' | 'updated' | 'unchanged' | 'skipped' | 'failed';
 
 export interface SyncOutcome {
@@ -14,6 +16,12 @@ export interface SyncOutcome {
   status: SyncStatus;
   /** Why it was skipped or failed (git's own message for failures). */
   reason?: string;
+  /** Skipped as busy: the test run that holds the repo. */
+  heldBy?: { runId: string; pid: number; since: string };
+}
+
+export function heldBy(h: Hold): NonNullable<SyncOutcome['heldBy']> {
+  return { runId: h.runId, pid: h.pid, since: new Date(h.since).toISOString() };
 }
 
 /** A repo is where it should be (on the branch or its fallback). */

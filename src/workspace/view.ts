@@ -45,7 +45,7 @@ async function withTree(opts: SyncOptions): Promise<SyncOutcome[]> {
     const row = rows.get(e.repo);
     if (!row) return;
     if (e.step === 'done') row.done(e.outcome);
-    else if (e.step !== 'queued') row.step(e.step);
+    else if (e.step !== 'queued') row.step(e.detail ?? e.step);
   };
   const shown = tree.run();
   try {
@@ -65,6 +65,7 @@ export async function syncWithView(opts: SyncOptions & { json: boolean }): Promi
     const onEvent = (e: SyncEvent): void => {
       opts.onEvent?.(e);
       if (e.step === 'done' && e.outcome) say(ctx, outcomeLine(e.outcome));
+      if (e.step === 'waiting') say(ctx, `sync ${e.repo}: ${e.detail ?? 'waiting'}`);
     };
     outcomes = await syncRepos({ ...opts, onEvent });
   }
