@@ -6,23 +6,11 @@ import { git, gitOk, GitError } from './git.js';
 import { folderKind, gitDirOf, inspectClone, type LocalState } from './inspect.js';
 import { ignoredInTheWay, inTheWayReason } from './ignored.js';
 import { lsRemote, type RemoteHeads } from './remote.js';
-import { viaSimpleGit, type GitProgress } from './simple.js';
 import type { WorkspaceRepo } from './repos.js';
 import type { SyncOutcome } from './types.js';
 
 export type Step = 'inspect' | 'ls-remote' | 'clone' | 'fetch' | 'switch' | 'fast-forward';
-/** A step began, or (with detail) made progress. */
-export type OnStep = (s: Step, detail?: string) => void;
 type GitCtx = Pick<Ctx, 'env' | 'signal'>;
-
-/** Reports git's progress as the step's detail ("clone: receiving objects 45% (450/1000)"), once per percent. */
-function progressOf(s: Step, step: OnStep): (p: GitProgress) => void {
-  let last = '';
-  return (p) => {
-    const detail = `${s}: ${p.stage} ${p.percent}% (${p.processed}/${p.total})`;
-    if (detail !== last) step(s, (last = detail));
-  };
-}
 
 interface Target {
   readonly name: string;
@@ -52,7 +40,7 @@ async function branchCommit(dir: string, name: string, ctx: GitCtx): Promise<str
   return gitOk(['rev-parse', '--verify', '--end-of-options', `refs/heads/${name}^{commit}`], dir, ctx);
 }
 
-async function clone(repo: WorkspaceRepo, branch: string, ctx: GitCtx, step: OnStep): Promise<SyncOutcome> {
+async function clone(repo: WorkspaceRepo, branch: string, ctx: GitCtx, step: (s: Step) => void): Promise<SyncOutcome> {
   const parent = path.dirname(repo.dir);
   mkdirSync(parent, { recursive: true });
   step('ls-remote');
@@ -62,10 +50,7 @@ async function clone(repo: WorkspaceRepo, branch: string, ctx: GitCtx, step: OnS
   if (typeof target === 'string') return { ...base, branch: null, fallback: false, commit: null, status: 'failed', reason: target };
   step('clone');
   // A partial clone (blobs fetched on demand); git falls back to a full clone where the remote does not allow filters.
-  // Through simple-git: its progress events feed the live row. --progress before "--", where simple-git would
-  // otherwise append it (after "--", git would take it for a folder name).
-  const args = ['--filter=blob:none', `--branch=${target.name}`, '--progress', '--'];
-  await viaSimpleGit(['clone', ...args], parent, ctx, progressOf('clone', step), (g) => g.clone(repo.url, repo.dir, args));
+  await gitOk(['clone', '--quiet', '--filter=blob:none', `--branch=${target.name}`, '--', repo.url, repo.dir], parent, ctx);
   return { ...base, branch: target.name, fallback: target.fallback, commit: await branchCommit(repo.dir, target.name, ctx), status: 'cloned' };
 }
 
@@ -101,7 +86,7 @@ async function ensureTracked(name: string, dir: string, ctx: GitCtx): Promise<vo
   await gitOk(['remote', 'set-branches', '--add', 'origin', name], dir, ctx);
 }
 
-async function update(repo: WorkspaceRepo, branch: string, ctx: GitCtx, step: OnStep): Promise<SyncOutcome> {
+async function update(repo: WorkspaceRepo, branch: string, ctx: GitCtx, step: (s: Step) => void): Promise<SyncOutcome> {
   const base = { repo: repo.name, dir: repo.dir };
   step('inspect');
   const state: LocalState = await inspectClone(repo.dir, ctx);
@@ -119,8 +104,7 @@ async function update(repo: WorkspaceRepo, branch: string, ctx: GitCtx, step: On
   step('fetch');
   // Fetch the one branch by name: also works for single-branch clones and custom refspecs.
   const trackingRef = `refs/remotes/origin/${target.name}`;
-  const refspec = `+refs/heads/${target.name}:${trackingRef}`;
-  await viaSimpleGit(['fetch', 'origin', refspec], repo.dir, ctx, progressOf('fetch', step), (g) => g.fetch(['--progress', '--no-tags', 'origin', refspec]));
+  await gitOk(['fetch', '--quiet', '--no-tags', 'origin', `+refs/heads/${target.name}:${trackingRef}`], repo.dir, ctx);
 
   if (onTarget) {
     if (state.hasIgnored) {
@@ -160,7 +144,7 @@ async function update(repo: WorkspaceRepo, branch: string, ctx: GitCtx, step: On
 }
 
 /** Syncs one repo; a git failure becomes a `failed` outcome with git's own message. */
-export async function syncRepo(repo: WorkspaceRepo, branch: string, ctx: GitCtx, step: OnStep = () => undefined): Promise<SyncOutcome> {
+export async function syncRepo(repo: WorkspaceRepo, branch: string, ctx: GitCtx, step: (s: Step) => void = () => undefined): Promise<SyncOutcome> {
   const base = { repo: repo.name, dir: repo.dir, branch: null, fallback: false, commit: null };
   try {
     const kind = folderKind(repo.dir);

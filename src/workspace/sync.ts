@@ -22,7 +22,7 @@ export const DEFAULT_SYNC_CONCURRENCY = 8;
 
 export interface SyncEvent {
   repo: string;
-  /** 'queued', 'waiting' (detail says for whom), a git step (detail: git's progress for clone and fetch) ('inspect', 'ls-remote', 'clone', 'fetch', 'switch', 'fast-forward'), or 'done' with the outcome. */
+  /** 'queued', 'waiting' (detail says for whom), a git step ('inspect', 'ls-remote', 'clone', 'fetch', 'switch', 'fast-forward'), or 'done' with the outcome. */
   step: string;
   detail?: string;
   outcome?: SyncOutcome;
@@ -94,7 +94,7 @@ export async function runSyncPlan(plan: SyncPlan, opts: SyncOptions): Promise<Sy
       if (lock.busy) outcome = { repo: repo.name, dir: repo.dir, fallback: false, ...(await where(repo, ctx)), status: 'skipped', reason: busyReason(lock.busy), heldBy: heldBy(lock.busy) };
       else {
         try {
-          outcome = await syncRepo(repo, branch, ctx, (step, detail) => emit({ repo: repo.name, step, ...(detail === undefined ? {} : { detail }) }));
+          outcome = await syncRepo(repo, branch, ctx, (step) => emit({ repo: repo.name, step }));
         } finally {
           lock.release();
         }
