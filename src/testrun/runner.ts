@@ -16,6 +16,7 @@ import { testRunRecord, writeReports } from './reports.js';
 import { fileResult, missingFiles, readAttempt, type FileResult } from './results.js';
 import { spawnMocha } from './spawn.js';
 import { wantsColour, type MaybeTty } from '../ui/colour.js';
+import { mark } from './trace.js';
 
 export interface TestRunOutcome {
   readonly ok: boolean;
@@ -54,9 +55,13 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx): Promise<TestRunOutc
         ...settingsToEnv({ leaseDir: plan.paths.leases, pool: plan.profiles, scope: plan.scope, timeoutMs: plan.leaseTimeoutMs, staleMs: undefined, runDir, testCwd: plan.testCwd }),
       };
       const t0 = now();
+      mark('uber', 'mocha spawning', undefined, ctx.env);
       const exit = await spawnMocha(argv, { cwd: plan.testCwd, env, signal: ctx.signal, stdout: out, stderr: err });
+      mark('uber', 'mocha exited', undefined, ctx.env);
       const rec = readAttempt(runDir);
+      mark('uber', 'records read', undefined, ctx.env);
       await waitForDeath(rec.pids, 2000);
+      mark('uber', 'workers gone', undefined, ctx.env);
       store.sweepDead(); // leases of workers that crashed or were killed: freed, and logged as ended by death
       for (const f of queue) results.set(f, fileResult(f, rec, runDir, attempt, exit.tail, { start: t0, end: now() }));
       if (exit.cancelled || ctx.signal.aborted) break;
@@ -83,12 +88,14 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx): Promise<TestRunOutc
   const endedAt = now();
   const record = testRunRecord(files, { startedAt, endedAt, jobs: plan.jobs, profiles: plan.profiles, shard: plan.shard });
   writeReports(plan.paths, record, files);
+  mark('uber', 'reports written', undefined, ctx.env);
 
   for (const f of files.filter((r) => r.state === 'crashed')) {
     problems.push(`${f.file} crashed its worker and has no result after ${f.attempts} attempt${f.attempts > 1 ? 's' : ''}${f.crashOutput ? `; last output:\n${indent(f.crashOutput)}` : ''}`);
   }
   const leases = readAudit(plan.paths.audit).filter((r) => r.end >= startedAt);
   const overlaps = findOverlaps(leases);
+  mark('uber', 'lease audit checked', undefined, ctx.env);
   for (const o of overlaps) problems.push(`two leases of one profile overlapped: ${describeOverlap(o)}`);
   if (mochaFailedAlone) problems.push('mocha exited with an error of its own (see its output above)');
   const tests = files.flatMap((f) => f.tests);
@@ -105,6 +112,7 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx): Promise<TestRunOutc
     say(ctx, `uber: waterfall ${writeTestWaterfall(record, plan.paths.waterfall)}; JUnit ${plan.paths.junit}`);
   }
   for (const p of problems) say(ctx, `uber: ${p}`);
+  mark('uber', 'summary and waterfall written', undefined, ctx.env);
   return { ok, interrupted, files, overlaps: overlaps.length, problems };
 }
 
