@@ -1,19 +1,25 @@
 // uber's mocha root-hook plugin (`--require uber/mocha`): each test (or file) leases one profile for itself.
+import { traceRole } from './trace-start.js';
 import Mocha from 'mocha';
-import { LeaseEndedError, type Lease } from '../lease/lease.js';
-import { LeasePool } from '../lease/pool.js';
-import { LeaseStore } from '../lease/store.js';
+import type { Lease } from '../lease/lease.js';
+import type { LeasePool } from '../lease/pool.js';
+import { mark } from '../testrun/trace.js';
 import { enterLease } from './env.js';
 import { recordRunner, teeOutput } from './records.js';
 import { settingsFromEnv, specKey, type PluginSettings } from './settings.js';
 import { slot } from './slot.js';
 
 const settings = settingsFromEnv(process.env);
-let pool: LeasePool | undefined;
+let pool: Promise<LeasePool> | undefined;
 let leaving: (() => void) | undefined;
 
-function leasePool(s: PluginSettings): LeasePool {
-  pool ??= new LeasePool(
+/**
+ * The lease modules (proper-lockfile, graceful-fs) load only where tests run: mocha's main process loads this plugin
+ * too, for its hooks object alone. A worker starts loading them at once, while mocha loads the first spec file.
+ */
+async function openPool(s: PluginSettings): Promise<LeasePool> {
+  const [{ LeasePool }, { LeaseStore }, { LeaseEndedError }] = await Promise.all([import('../lease/pool.js'), import('../lease/store.js'), import('../lease/lease.js')]);
+  return new LeasePool(
     new LeaseStore({
       dir: s.leaseDir,
       staleMs: s.staleMs,
@@ -27,6 +33,10 @@ function leasePool(s: PluginSettings): LeasePool {
     }),
     s.pool,
   );
+}
+
+function leasePool(s: PluginSettings): Promise<LeasePool> {
+  pool ??= openPool(s);
   return pool;
 }
 
@@ -36,7 +46,7 @@ async function lease(ctx: Mocha.Context, s: PluginSettings, meta: { file: string
   const t0 = Date.now();
   ctx.timeout(0);
   try {
-    return await leasePool(s).acquire(meta, { timeoutMs: s.timeoutMs });
+    return await (await leasePool(s)).acquire(meta, { timeoutMs: s.timeoutMs });
   } finally {
     // mocha also fails a hook whose total duration exceeds its timeout: give back the time spent waiting
     ctx.timeout(before > 0 ? before + (Date.now() - t0) : 0);
@@ -44,6 +54,7 @@ async function lease(ctx: Mocha.Context, s: PluginSettings, meta: { file: string
 }
 
 function hold(l: Lease): void {
+  mark(traceRole, 'lease acquired');
   slot().lease = l;
   leaving = enterLease(process.env, l.profile, l.leaseId);
 }
@@ -56,17 +67,22 @@ async function drop(): Promise<void> {
   await l?.release();
 }
 
+if (settings && traceRole === 'worker') void leasePool(settings).catch(() => undefined); // a failure shows at the first lease
 if (settings?.runDir) {
   const s = { ...settings, runDir: settings.runDir };
-  teeOutput(s.runDir);
-  // every file in a parallel worker gets its own Runner: record it from its first event to its last
+  if (traceRole === 'worker') teeOutput(s.runDir); // a crashed file's report quotes its worker's last output
+  // every file in a parallel worker gets its own Runner: record it from its first event to its last (mocha's main
+  // process runs a ParallelBufferedRunner, whose own run() records nothing)
   const proto = Mocha.Runner.prototype;
   const run = Reflect.get(proto, 'run') as (...args: unknown[]) => Mocha.Runner;
   Reflect.set(proto, 'run', function patchedRun(this: Mocha.Runner, fn?: (failures: number) => void, opts?: { files?: string[] }) {
+    mark(traceRole, 'file run begins');
+    this.once('end', () => mark(traceRole, 'file run ended'));
     recordRunner(this, opts?.files?.[0], s, () => slot().lease);
     return Reflect.apply(run, this, [fn, opts]);
   });
 }
+mark(traceRole, 'plugin loaded');
 
 function afterEachTest(this: Mocha.Context): Promise<void> {
   return drop();
