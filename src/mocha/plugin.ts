@@ -1,6 +1,7 @@
 // uber's mocha root-hook plugin (`--require uber/mocha`): each test (or file) leases one profile for itself.
 import { traceRole } from './trace-start.js';
 import Mocha from 'mocha';
+import path from 'node:path';
 import type { Lease } from '../lease/lease.js';
 import type { LeasePool } from '../lease/pool.js';
 import { mark } from '../testrun/trace.js';
@@ -8,6 +9,7 @@ import { enterLease } from './env.js';
 import { recordRunner, teeOutput } from './records.js';
 import { settingsFromEnv, specKey, type PluginSettings } from './settings.js';
 import { slot } from './slot.js';
+import { pruneToUnit, unitOf } from './unit.js';
 
 const settings = settingsFromEnv(process.env);
 let pool: Promise<LeasePool> | undefined;
@@ -68,9 +70,11 @@ async function drop(): Promise<void> {
 }
 
 if (settings && traceRole === 'worker') void leasePool(settings).catch(() => undefined); // a failure shows at the first lease
-if (settings?.runDir) {
-  const s = { ...settings, runDir: settings.runDir };
-  if (traceRole === 'worker') teeOutput(s.runDir); // a crashed file's report quotes its worker's last output
+/** The file a worker is running, and its runner (a worker runs one file at a time, each with its own Runner). */
+let running: { file: string | undefined; runner: Mocha.Runner } | undefined;
+if (settings) {
+  const s = settings;
+  if (s.runDir && traceRole === 'worker') teeOutput(s.runDir); // a crashed file's report quotes its worker's last output
   // every file in a parallel worker gets its own Runner: record it from its first event to its last (mocha's main
   // process runs a ParallelBufferedRunner, whose own run() records nothing)
   const proto = Mocha.Runner.prototype;
@@ -78,9 +82,21 @@ if (settings?.runDir) {
   Reflect.set(proto, 'run', function patchedRun(this: Mocha.Runner, fn?: (failures: number) => void, opts?: { files?: string[] }) {
     mark(traceRole, 'file run begins');
     this.once('end', () => mark(traceRole, 'file run ended'));
-    recordRunner(this, opts?.files?.[0], s, () => slot().lease);
+    const file = opts?.files?.[0];
+    running = { file: file === undefined ? undefined : path.resolve(file), runner: this };
+    if (s.runDir) recordRunner(this, file, { ...s, runDir: s.runDir }, () => slot().lease);
     return Reflect.apply(run, this, [fn, opts]);
   });
+}
+
+/** In a unit of a split file: only the unit's share of the tests stays (src/mocha/unit.ts). */
+function keepUnitShare(root: Mocha.Suite): void {
+  const unit = unitOf(running?.file);
+  if (!unit || !running?.file) return;
+  const runner = running.runner as unknown as { _grep?: RegExp; _invert?: boolean };
+  const grep = runner._grep;
+  const matches = (t: Mocha.Test): boolean => (grep ? grep.test(t.fullTitle()) !== Boolean(runner._invert) : true);
+  pruneToUnit(root, running.file, unit, matches);
 }
 mark(traceRole, 'plugin loaded');
 
@@ -92,6 +108,7 @@ export const mochaHooks: Mocha.RootHookObject = {
   async beforeAll(this: Mocha.Context) {
     if (!settings) return;
     const root = this.test?.parent;
+    if (root) keepUnitShare(root);
     // our "after" hooks run last, after the file's own root-level hooks, so those still see the lease
     if (root && settings.scope === 'test') root.afterEach('uber: release the lease', afterEachTest);
     if (root && settings.scope === 'file') root.afterAll('uber: release the lease', afterEachTest);

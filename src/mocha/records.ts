@@ -61,7 +61,7 @@ export function recordRunner(runner: Mocha.Runner, file: string | undefined, s: 
     const start = l?.start ?? begun.get(t) ?? end;
     return {
       k: 'test',
-      file: specKey(t.file, s.testCwd) ?? key,
+      file: file !== undefined ? key : (specKey(t.file, s.testCwd) ?? key), // the run's file (a unit's own), like its markers
       title: t.title,
       fullTitle: t.fullTitle(),
       state,

@@ -21,6 +21,8 @@ export interface TestRecord {
 
 export interface FileRecord {
   file: string;
+  /** "2/3": the second of three units a split file ran as (each a share of its tests, on its own worker). */
+  unit?: string;
   pid: number | null;
   start: number;
   end: number;

@@ -15,6 +15,7 @@ import { assertWritable, uberPaths, type UberPaths } from '../state/paths.js';
 import { healthyProfiles, readState } from '../state/state.js';
 import { readTimings, timingKey } from '../timings/timings.js';
 import { readUserMochaConfig, type UserMochaConfig } from './mocharc.js';
+import { planUnits, type RunItem } from './units.js';
 
 export interface TestOptions {
   readonly specs: readonly string[];
@@ -38,6 +39,8 @@ export interface TestPlan {
   readonly shard: Shard | null;
   /** Spec paths relative to testCwd, in the order mocha should take them. */
   readonly files: string[];
+  /** The queue: `files`, with straggler files split into units (src/testrun/units.ts), longest expected first. */
+  readonly units: RunItem[];
   readonly jobs: number;
   readonly scope: 'test' | 'file';
   readonly leaseTimeoutMs: number;
@@ -102,6 +105,8 @@ export async function planTestRun(opts: TestOptions, ctx: Ctx): Promise<TestPlan
   const everything = await findFiles(specs, testCwd);
   const timings = readTimings(paths.timings);
   const files = shard ? assignFiles(everything, timings, shard) : orderLongestFirst(everything, timings);
+  const noSplit = config.test.noSplit.length > 0 ? new Set(await glob(config.test.noSplit, { cwd: testCwd, onlyFiles: true, ignore: ['**/node_modules/**'] })) : new Set<string>();
+  const units = planUnits(files, timings, { jobs: jobs ?? profiles.length, scope, noSplit: new Set([...noSplit].map(timingKey)) });
 
   assertWritable(paths.root); // reports, timings and leases go there
   try {
@@ -116,6 +121,7 @@ export async function planTestRun(opts: TestOptions, ctx: Ctx): Promise<TestPlan
     profiles,
     shard,
     files,
+    units,
     jobs: jobs ?? profiles.length,
     scope,
     leaseTimeoutMs: timeoutS * 1000,

@@ -26,7 +26,7 @@ export function testRunRecord(files: readonly FileResult[], meta: { startedAt: n
     tests: files.flatMap((f) =>
       f.tests.map((t) => ({ file: t.file, title: t.title, fullTitle: t.fullTitle, state: t.state, profile: t.profile, pid: t.pid, start: t.start, end: t.end, durationMs: t.durationMs, leaseWaitMs: t.leaseWaitMs })),
     ),
-    files: files.map((f) => ({ file: f.file, pid: f.pid, start: f.start, end: f.end, state: f.state, attempts: f.attempts })),
+    files: files.map((f) => ({ file: f.file, ...(f.unit ? { unit: f.unit } : {}), pid: f.pid, start: f.start, end: f.end, state: f.state, attempts: f.attempts })),
   };
 }
 

@@ -13,6 +13,8 @@ export interface FileResult {
   tests: TestRecord[];
   /** For a crashed file: the last lines its worker (or mocha) printed. */
   crashOutput?: string | undefined;
+  /** "2/3" when this is the second of three units of a split file (src/testrun/units.ts). */
+  unit?: string | undefined;
 }
 
 export interface AttemptRecords {

@@ -17,6 +17,7 @@ import { fileResult, missingFiles, readAttempt, type FileResult } from './result
 import { spawnMocha } from './spawn.js';
 import { wantsColour, type MaybeTty } from '../ui/colour.js';
 import { mark } from './trace.js';
+import { labelResults, mergeUnits, writeUnitFiles } from './units.js';
 
 export interface TestRunOutcome {
   readonly ok: boolean;
@@ -38,7 +39,9 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx): Promise<TestRunOutc
   const store = new LeaseStore({ dir: plan.paths.leases, audit: plan.paths.audit });
   const results = new Map<string, FileResult>();
   const problems: string[] = [];
-  let queue = [...plan.files];
+  // straggler files run as units (one generated spec file each); `queue` holds what mocha is given
+  const { args, itemOf } = writeUnitFiles(plan.units, plan.testCwd, path.join(root, 'units'));
+  let queue = [...args];
   let mochaFailedAlone = false;
   // test output, crash tails, JUnit and tests.json pass through the same redaction as deploys
   const redactor = new Redactor(collectSecrets(ctx.env));
@@ -48,7 +51,8 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx): Promise<TestRunOutc
     for (let attempt = 1; queue.length > 0; attempt += 1) {
       const runDir = path.join(root, `attempt-${attempt}`);
       mkdirSync(runDir, { recursive: true });
-      const jobs = attempt === 1 ? plan.jobs : Math.min(plan.jobs, queue.length);
+      // never below 2 on a re-run: mocha runs --jobs 1 serially in its own process, where a unit cannot be kept apart
+      const jobs = attempt === 1 ? plan.jobs : Math.min(plan.jobs, Math.max(2, queue.length));
       const argv = mochaArgv({ files: queue, jobs, reporter: plan.reporter, extra: plan.extra, userRc: plan.userRc, runDir, color: wantsColour(ctx.stdout as MaybeTty, ctx.env) });
       const env = {
         ...ctx.env,
@@ -84,9 +88,10 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx): Promise<TestRunOutc
     rmSync(root, { recursive: true, force: true });
   }
   const interrupted = ctx.signal.aborted;
-  const files = (JSON.parse(redactor.redact(JSON.stringify(plan.files.map((f) => results.get(f)).filter((r): r is FileResult => r !== undefined)))) as FileResult[]);
+  const ran = labelResults(JSON.parse(redactor.redact(JSON.stringify(args.map((f) => results.get(f)).filter((r): r is FileResult => r !== undefined)))) as FileResult[], itemOf);
+  const files = mergeUnits(ran); // one per spec file: JUnit, timings and the counts; the record keeps each unit
   const endedAt = now();
-  const record = testRunRecord(files, { startedAt, endedAt, jobs: plan.jobs, profiles: plan.profiles, shard: plan.shard });
+  const record = testRunRecord(ran, { startedAt, endedAt, jobs: plan.jobs, profiles: plan.profiles, shard: plan.shard });
   writeReports(plan.paths, record, files);
   mark('uber', 'reports written', undefined, ctx.env);
 
