@@ -104,9 +104,16 @@ export async function planTestRun(opts: TestOptions, ctx: Ctx): Promise<TestPlan
   const specs = opts.specs.length > 0 ? opts.specs : !fromFile && userRc.spec.length > 0 ? userRc.spec : config.test.spec;
   const everything = await findFiles(specs, testCwd);
   const timings = readTimings(paths.timings);
-  const files = shard ? assignFiles(everything, timings, shard) : orderLongestFirst(everything, timings);
+  const sizeOf = (f: string): number => {
+    try {
+      return statSync(path.join(testCwd, f)).size;
+    } catch {
+      return 0;
+    }
+  };
+  const files = shard ? assignFiles(everything, timings, shard, sizeOf) : orderLongestFirst(everything, timings, sizeOf);
   const noSplit = config.test.noSplit.length > 0 ? new Set(await glob(config.test.noSplit, { cwd: testCwd, onlyFiles: true, ignore: ['**/node_modules/**'] })) : new Set<string>();
-  const units = planUnits(files, timings, { jobs: jobs ?? profiles.length, scope, noSplit: new Set([...noSplit].map(timingKey)) });
+  const units = planUnits(files, timings, { jobs: jobs ?? profiles.length, scope, noSplit: new Set([...noSplit].map(timingKey)), sizeOf });
 
   assertWritable(paths.root); // reports, timings and leases go there
   try {

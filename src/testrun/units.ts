@@ -6,7 +6,7 @@
 // (src/mocha/unit.ts). Everything downstream sees the real path and the unit ("2/3").
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { estimateFiles } from '../shard/shard.js';
+import { estimateFiles, type SizeOf } from '../shard/shard.js';
 import type { Timings } from '../timings/timings.js';
 import type { UnitSpec } from '../mocha/unit.js';
 import type { FileResult } from './results.js';
@@ -27,6 +27,8 @@ export interface SplitOptions {
   readonly scope: 'test' | 'file';
   /** Files (timing keys) that always run whole (test.noSplit). */
   readonly noSplit: ReadonlySet<string>;
+  /** Estimates by size when no file has a history (as the file order did). */
+  readonly sizeOf?: SizeOf | undefined;
 }
 
 /** "2/3" for the second of three units. */
@@ -49,7 +51,7 @@ export function unitCount(fileMs: number, testMs: readonly number[], fair: numbe
 
 /** The run's queue, longest expected first: straggler files as units, every other file whole. */
 export function planUnits(files: readonly string[], timings: Timings | undefined, o: SplitOptions): RunItem[] {
-  const est = estimateFiles(files, timings);
+  const est = estimateFiles(files, timings, o.sizeOf);
   const total = [...est.values()].reduce((a, b) => a + b, 0);
   const fair = total / Math.max(1, o.jobs);
   const items: RunItem[] = [];
