@@ -10,7 +10,7 @@
 // not one per child. Plain JS so it runs without a build step.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { appendFileSync, existsSync, mkdtempSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -51,8 +51,14 @@ process.stdin.on('close', () => {
 `;
 
 const SH = '/bin/sh';
-/** Ignores the signals the node sentinel ignores, blocks until uber's end of the pipe closes, then becomes node. */
-const WAIT_THEN_NODE = `trap '' INT TERM HUP; while IFS= read -r _; do :; done; exec "$0" "$@"`;
+/**
+ * Ignores the signals the node sentinel ignores and blocks until uber's end of the pipe closes. Then it becomes node,
+ * unless uber said "ok" on its way out (no registered group left) and no process carries the marker ($5 is the id).
+ */
+const WAIT_THEN_NODE = `trap '' INT TERM HUP; ok=; while IFS= read -r l; do [ "$l" = ok ] && ok=1; done; [ -n "$ok" ] && ! grep -qsF "UBER_SENTINEL=$5" /proc/[0-9]*/environ && exit 0; exec "$0" "$@"`;
+
+/** Process groups registered and not yet ended. */
+let live = 0;
 
 interface Sentinel {
   readonly child: ChildProcess;
@@ -94,6 +100,14 @@ function start(): Sentinel {
   child.unref();
   (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
   child.stdin?.on('error', () => undefined);
+  // a clean exit spares the node start: the write goes out at once (libuv tries a pipe write synchronously)
+  if (lazy) {
+    process.once('exit', () => {
+      if (live !== 0) return;
+      child.stdin?.write('ok\n');
+      if (registry) rmSync(path.dirname(registry), { recursive: true, force: true });
+    });
+  }
   return { child, registry, id };
 }
 
@@ -110,7 +124,13 @@ export function groupGuard(): { readonly env: Record<string, string>; readonly r
     register: (pgid) => {
       if (!Number.isInteger(pgid) || pgid <= 1) throw new Error(`groupGuard: ${pgid} is not a process group`);
       record(registry, `+${pgid}\n`);
-      return () => record(registry, `-${pgid}\n`);
+      live += 1;
+      let ended = false;
+      return () => {
+        if (!ended) live -= 1;
+        ended = true;
+        record(registry, `-${pgid}\n`);
+      };
     },
   };
 }
