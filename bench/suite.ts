@@ -1,5 +1,7 @@
-// Makespan of a skewed 60-file suite on 4 profiles: uber test vs plain `mocha --parallel --jobs 4` vs the lower bound.
-// Usage: npx tsx bench/suite.ts [files=60] [seed=7]   (needs a build: node dist/bin.js)
+// A skewed 60-file suite on 4 profiles: uber test vs plain `mocha --parallel --jobs 4`. Wall time (start to exit,
+// what a user waits for) and makespan (first test start to last test end) against the lower bound; interleaved
+// rounds (plain, uber without history, uber with it), medians.
+// Usage: npx tsx bench/suite.ts [files=60] [seed=7] [rounds=3]   (needs a build: node dist/bin.js)
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -7,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mochaBin } from '../src/testrun/argv.js';
 
-const [files = 60, seed = 7] = process.argv.slice(2).map(Number);
+const [files = 60, seed = 7, rounds = 3] = process.argv.slice(2).map(Number);
 const ROOT = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
 const JOBS = 4;
 
@@ -61,17 +63,30 @@ function measure(argv: string[]): { span: number; wall: number; ok: boolean; sta
 
 const total = durations.reduce((a, b) => a + b, 0);
 const bound = Math.max(Math.max(...durations), total / JOBS);
-const plain = measure([mochaBin(), '--parallel', '--jobs', String(JOBS), '--reporter', 'dot', 'test/*.spec.mjs']);
-const first = measure([path.join(ROOT, 'dist', 'bin.js'), 'test', '--reporter', 'dot']);
-const again = measure([path.join(ROOT, 'dist', 'bin.js'), 'test', '--reporter', 'dot']);
+type M = ReturnType<typeof measure>;
+const runs: { plain: M[]; first: M[]; again: M[] } = { plain: [], first: [], again: [] };
+for (let i = 0; i < rounds; i++) {
+  runs.plain.push(measure([mochaBin(), '--parallel', '--jobs', String(JOBS), '--reporter', 'dot', 'test/*.spec.mjs']));
+  rmSync(path.join(dir, '.uber'), { recursive: true, force: true }); // no history
+  runs.first.push(measure([path.join(ROOT, 'dist', 'bin.js'), 'test', '--reporter', 'dot']));
+  runs.again.push(measure([path.join(ROOT, 'dist', 'bin.js'), 'test', '--reporter', 'dot']));
+}
 if (process.env.KEEP) console.log(`kept ${dir}`);
 else rmSync(dir, { recursive: true, force: true });
+const median = (xs: number[]): number => {
+  const v = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(v.length / 2);
+  return v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2;
+};
+/** The run of median wall time, its makespan the median makespan. */
+const pick = (ms: M[]): M => ({ ...ms[0]!, wall: median(ms.map((m) => m.wall)), span: median(ms.map((m) => m.span)), ok: ms.every((m) => m.ok) });
+const [plain, first, again] = [pick(runs.plain), pick(runs.first), pick(runs.again)];
 
 const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
-const row = (name: string, m: ReturnType<typeof measure>): string =>
-  `${name.padEnd(44)} ${s(m.span).padStart(8)}  x${(m.span / bound).toFixed(2)} of bound  x${(m.span / plain.span).toFixed(2)} of plain  ` +
-  `(wall ${s(m.wall)}, last worker started ${s(m.stagger)} late, tests ran ${s(m.busy)}${m.ok ? '' : ', FAILED'})`;
-console.log(`${files} files, log-normal (median 150 ms, sigma 0.7) + 3 stragglers of 1.5 s; total ${s(total)}, longest ${s(Math.max(...durations))}`);
+const row = (name: string, m: M): string =>
+  `${name.padEnd(44)} wall ${s(m.wall).padStart(7)} x${(m.wall / plain.wall).toFixed(2)} of plain;  makespan ${s(m.span).padStart(7)} x${(m.span / bound).toFixed(2)} of bound, x${(m.span / plain.span).toFixed(2)} of plain` +
+  `${m.ok ? '' : '  FAILED'}`;
+console.log(`${files} files, log-normal (median 150 ms, sigma 0.7) + 3 stragglers of 1.5 s; total ${s(total)}, longest ${s(Math.max(...durations))}; ${rounds} interleaved rounds, medians`);
 console.log(`${'lower bound max(longest, total/4)'.padEnd(44)} ${s(bound).padStart(8)}`);
 console.log(row('plain mocha --parallel --jobs 4 (name order)', plain));
 console.log(row('uber test, 4 profiles (no history yet)', first));

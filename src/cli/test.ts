@@ -3,6 +3,7 @@ import { Option } from 'commander';
 import { EXIT, InterruptedError } from '../errors.js';
 import { planTestRun } from '../testrun/plan.js';
 import { runTestPlan } from '../testrun/runner.js';
+import { startTrace } from '../testrun/trace-run.js';
 import type { Register } from './program.js';
 
 export const registerTest: Register = (program, ctx, result) => {
@@ -20,6 +21,7 @@ export const registerTest: Register = (program, ctx, result) => {
     .option('--retry-crashed <n>', 're-run files whose worker crashed, on a fresh worker, this many times', '1')
     .action(async (specs: string[], _opts: Record<string, string | undefined>, cmd: import('commander').Command) => {
       const opts = cmd.optsWithGlobals<Record<string, string | undefined>>();
+      const trace = startTrace(ctx);
       const raw = (cmd.parent as { rawArgs?: string[] } | null)?.rawArgs ?? [];
       const dash = raw.indexOf('--');
       const extra = dash >= 0 ? raw.slice(dash + 1) : [];
@@ -38,11 +40,13 @@ export const registerTest: Register = (program, ctx, result) => {
         },
         ctx,
       );
+      trace.mark('planned');
       if (plan.files.length === 0) {
         ctx.stderr.write(`uber: shard ${plan.shard?.index}/${plan.shard?.total} got no spec files; nothing to run.\n`);
         return;
       }
       const outcome = await runTestPlan(plan, ctx);
+      trace.finish();
       if (outcome.interrupted) throw new InterruptedError('Interrupted: mocha and its workers were stopped and every lease was released.');
       result.code = outcome.ok ? EXIT.ok : EXIT.failed;
     });

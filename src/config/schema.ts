@@ -49,6 +49,7 @@ export const testSchema = z.strictObject({
   cwd: nonEmpty.default('.').describe('where mocha runs, relative to the config file'),
   leaseScope: z.enum(['test', 'file']).default('test').describe('lease one account per test or per file'),
   leaseTimeout: z.number().positive().default(600).describe('seconds a test may wait for a free account'),
+  noSplit: z.array(nonEmpty).default([]).describe('spec globs (relative to cwd) whose files always run whole, never as units on several workers'),
 });
 
 export const historySchema = z.strictObject({

@@ -1,6 +1,7 @@
 // One sentinel per uber process: when uber dies (even by SIGKILL) it kills every child process group uber started.
 //
-// The sentinel is a small detached node process started before uber's first child. Every child uber starts
+// The sentinel is a small detached process started before uber's first child (a shell that waits on the pipe and
+// becomes node only when it closes, so uber's start-up does not pay for a second node). Every child uber starts
 // carries UBER_SENTINEL=<id> in its environment (inherited by its own children), and uber appends "+<pgid>" to a
 // registry file when a child group starts and "-<pgid>" when it ends. The sentinel holds the read end of a pipe
 // from uber; when uber exits for any reason the pipe closes, and the sentinel sends SIGTERM to every registered
@@ -9,7 +10,7 @@
 // not one per child. Plain JS so it runs without a build step.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { appendFileSync, mkdtempSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -49,6 +50,16 @@ process.stdin.on('close', () => {
 });
 `;
 
+const SH = '/bin/sh';
+/**
+ * Ignores the signals the node sentinel ignores and blocks until uber's end of the pipe closes. Then it becomes node,
+ * unless uber said "ok" on its way out (no registered group left) and no process carries the marker ($5 is the id).
+ */
+const WAIT_THEN_NODE = `trap '' INT TERM HUP; ok=; while IFS= read -r l; do [ "$l" = ok ] && ok=1; done; [ -n "$ok" ] && ! grep -qsF "UBER_SENTINEL=$5" /proc/[0-9]*/environ && exit 0; exec "$0" "$@"`;
+
+/** Process groups registered and not yet ended. */
+let live = 0;
+
 interface Sentinel {
   readonly child: ChildProcess;
   readonly registry: string | undefined;
@@ -78,7 +89,10 @@ function start(): Sentinel {
   } catch {
     registry = undefined; // e.g. ENOSPC in TMPDIR: children are still found by their UBER_SENTINEL marker
   }
-  const child = spawn(process.execPath, ['-e', SENTINEL_SOURCE, registry ?? '', process.env.UBER_WATCHDOG_GRACE_MS ?? '3000', id], {
+  const args = ['-e', SENTINEL_SOURCE, registry ?? '', process.env.UBER_WATCHDOG_GRACE_MS ?? '3000', id];
+  // a shell waits for the pipe to close and only then starts node: no node start-up (~0.1 s of CPU) beside uber's own
+  const lazy = process.platform !== 'win32' && existsSync(SH);
+  const child = spawn(lazy ? SH : process.execPath, lazy ? ['-c', WAIT_THEN_NODE, process.execPath, ...args] : args, {
     detached: true,
     stdio: ['pipe', 'ignore', 'ignore'],
   });
@@ -86,6 +100,14 @@ function start(): Sentinel {
   child.unref();
   (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
   child.stdin?.on('error', () => undefined);
+  // a clean exit spares the node start: the write goes out at once (libuv tries a pipe write synchronously)
+  if (lazy) {
+    process.once('exit', () => {
+      if (live !== 0) return;
+      child.stdin?.write('ok\n');
+      if (registry) rmSync(path.dirname(registry), { recursive: true, force: true });
+    });
+  }
   return { child, registry, id };
 }
 
@@ -102,7 +124,13 @@ export function groupGuard(): { readonly env: Record<string, string>; readonly r
     register: (pgid) => {
       if (!Number.isInteger(pgid) || pgid <= 1) throw new Error(`groupGuard: ${pgid} is not a process group`);
       record(registry, `+${pgid}\n`);
-      return () => record(registry, `-${pgid}\n`);
+      live += 1;
+      let ended = false;
+      return () => {
+        if (!ended) live -= 1;
+        ended = true;
+        record(registry, `-${pgid}\n`);
+      };
     },
   };
 }

@@ -94,6 +94,7 @@ export function removeOwned(lockPath: string, leaseId: string | null): boolean {
   }
   const current = text === undefined ? null : (JSON.parse(text) as { leaseId?: string }).leaseId ?? null;
   if (current !== leaseId) return false;
+  if (text !== undefined && moveAway(lockPath)) return true;
   if (text !== undefined) fs.rmSync(ownerFile, { force: true });
   try {
     fs.rmdirSync(lockPath);
@@ -101,5 +102,21 @@ export function removeOwned(lockPath: string, leaseId: string | null): boolean {
     const code = (e as NodeJS.ErrnoException).code;
     if (code !== 'ENOENT' && code !== 'ENOTEMPTY') throw e;
   }
+  return true;
+}
+
+/**
+ * Frees a lock that still holds its owner record by renaming the whole lock dir aside (atomic, and a contender
+ * cannot slip in: the dir is not empty) and removing it in the background: an rmdir can block for milliseconds
+ * (ext4 mounted with `discard`), once per lease. Leftovers of a process that dies first are swept (`.lock.rm-<pid>-*`).
+ */
+function moveAway(lockPath: string): boolean {
+  const aside = `${lockPath}.rm-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    fs.renameSync(lockPath, aside);
+  } catch {
+    return false;
+  }
+  fs.rm(aside, { recursive: true, force: true }, () => undefined);
   return true;
 }

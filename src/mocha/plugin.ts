@@ -1,20 +1,28 @@
 // uber's mocha root-hook plugin (`--require uber/mocha`): each test (or file) leases one profile for itself.
 import { pathToFileURL } from 'node:url';
+import { traceRole } from './trace-start.js';
 import Mocha from 'mocha';
-import { LeaseEndedError, type Lease } from '../lease/lease.js';
-import { LeasePool } from '../lease/pool.js';
-import { LeaseStore } from '../lease/store.js';
+import path from 'node:path';
+import type { Lease } from '../lease/lease.js';
+import type { LeasePool } from '../lease/pool.js';
+import { mark } from '../testrun/trace.js';
 import { enterLease } from './env.js';
 import { recordLoadError, recordRunner, teeOutput } from './records.js';
 import { settingsFromEnv, specKey, type PluginSettings } from './settings.js';
 import { slot } from './slot.js';
+import { pruneToUnit, unitOf } from './unit.js';
 
 const settings = settingsFromEnv(process.env);
-let pool: LeasePool | undefined;
+let pool: Promise<LeasePool> | undefined;
 let leaving: (() => void) | undefined;
 
-function leasePool(s: PluginSettings): LeasePool {
-  pool ??= new LeasePool(
+/**
+ * The lease modules (proper-lockfile, graceful-fs) load only where tests run: mocha's main process loads this plugin
+ * too, for its hooks object alone. A worker starts loading them at once, while mocha loads the first spec file.
+ */
+async function openPool(s: PluginSettings): Promise<LeasePool> {
+  const [{ LeasePool }, { LeaseStore }, { LeaseEndedError }] = await Promise.all([import('../lease/pool.js'), import('../lease/store.js'), import('../lease/lease.js')]);
+  return new LeasePool(
     new LeaseStore({
       dir: s.leaseDir,
       staleMs: s.staleMs,
@@ -29,6 +37,10 @@ function leasePool(s: PluginSettings): LeasePool {
     }),
     s.pool,
   );
+}
+
+function leasePool(s: PluginSettings): Promise<LeasePool> {
+  pool ??= openPool(s);
   return pool;
 }
 
@@ -38,7 +50,7 @@ async function lease(ctx: Mocha.Context, s: PluginSettings, meta: { file: string
   const t0 = Date.now();
   ctx.timeout(0);
   try {
-    return await leasePool(s).acquire(meta, { timeoutMs: s.timeoutMs });
+    return await (await leasePool(s)).acquire(meta, { timeoutMs: s.timeoutMs });
   } finally {
     // mocha also fails a hook whose total duration exceeds its timeout: give back the time spent waiting
     ctx.timeout(before > 0 ? before + (Date.now() - t0) : 0);
@@ -46,6 +58,7 @@ async function lease(ctx: Mocha.Context, s: PluginSettings, meta: { file: string
 }
 
 function hold(l: Lease): void {
+  mark(traceRole, 'lease acquired');
   slot().lease = l;
   leaving = enterLease(process.env, l.profile, l.leaseId);
 }
@@ -58,14 +71,23 @@ async function drop(): Promise<void> {
   await l?.release();
 }
 
+if (settings && traceRole === 'worker') void leasePool(settings).catch(() => undefined); // a failure shows at the first lease
+/** The file a worker is running, and its runner (a worker runs one file at a time, each with its own Runner). */
+let running: { file: string | undefined; runner: Mocha.Runner } | undefined;
 if (settings?.runDir) {
   const s = { ...settings, runDir: settings.runDir };
-  teeOutput(s.runDir);
-  // every file in a parallel worker gets its own Runner: record it from its first event to its last
+  teeOutput(s.runDir); // a crashed file's report quotes its worker's last output (serial mocha's too)
+  // every file in a parallel worker gets its own Runner: record it from its first event to its last (mocha's main
+  // process runs a ParallelBufferedRunner, whose own run() records nothing)
   const proto = Mocha.Runner.prototype;
   const run = Reflect.get(proto, 'run') as (...args: unknown[]) => Mocha.Runner;
   Reflect.set(proto, 'run', function patchedRun(this: Mocha.Runner, fn?: (failures: number) => void, opts?: { files?: string[] }) {
-    recordRunner(this, opts?.files ?? [], s, () => slot().lease);
+    mark(traceRole, 'file run begins');
+    this.once('end', () => mark(traceRole, 'file run ended'));
+    const files = opts?.files ?? [];
+    const file = files[0];
+    running = { file: file === undefined ? undefined : path.resolve(file), runner: this };
+    recordRunner(this, files, s, () => slot().lease);
     return Reflect.apply(run, this, [fn, opts]);
   });
   // a spec that throws while loading never gets a Runner: say so, so uber reports "failed to load", not a crash
@@ -92,6 +114,17 @@ if (settings?.runDir) {
   };
 }
 
+/** In a unit of a split file: only the unit's share of the tests stays (src/mocha/unit.ts). */
+function keepUnitShare(root: Mocha.Suite): void {
+  const unit = unitOf(running?.file);
+  if (!unit || !running?.file) return;
+  const runner = running.runner as unknown as { _grep?: RegExp; _invert?: boolean };
+  const grep = runner._grep;
+  const matches = (t: Mocha.Test): boolean => (grep ? grep.test(t.fullTitle()) !== Boolean(runner._invert) : true);
+  pruneToUnit(root, running.file, unit, matches);
+}
+mark(traceRole, 'plugin loaded');
+
 function afterEachTest(this: Mocha.Context): Promise<void> {
   return drop();
 }
@@ -100,6 +133,7 @@ export const mochaHooks: Mocha.RootHookObject = {
   async beforeAll(this: Mocha.Context) {
     if (!settings) return;
     const root = this.test?.parent;
+    if (root) keepUnitShare(root);
     // our "after" hooks run last, after the file's own root-level hooks, so those still see the lease
     if (root && settings.scope === 'test') root.afterEach('uber: release the lease', afterEachTest);
     if (root && settings.scope === 'file') root.afterAll('uber: release the lease', afterEachTest);

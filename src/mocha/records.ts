@@ -87,7 +87,7 @@ export function recordRunner(runner: Mocha.Runner, files: readonly string[], s: 
     const start = l?.start ?? begun.get(t) ?? end;
     return {
       k: 'test',
-      file: specKey(t.file, s.testCwd) ?? key,
+      file: serial ? (specKey(t.file, s.testCwd) ?? key) : key, // in a parallel worker: the run's own file (a unit's, for a split file), like its markers
       title: t.title,
       fullTitle: t.fullTitle(),
       state,

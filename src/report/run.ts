@@ -28,6 +28,8 @@ export const testRecordSchema = z.object({
 
 export const fileRecordSchema = z.object({
   file: z.string(),
+  /** "2/3": the second of three units a split file ran as (each a share of its tests, on its own worker). */
+  unit: z.string().optional(),
   pid: num.nullable(),
   start: num,
   end: num,

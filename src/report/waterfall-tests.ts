@@ -45,7 +45,7 @@ export function testChart(run: TestRun): Chart {
       endMs: f.end - t0,
       kind: 'file',
       state: `file ${f.state}`,
-      title: `${f.file}\nfile ${f.state}${retried}, ${secs(f.end - f.start)} incl. hooks (${secs(f.start - t0)} → ${secs(f.end - t0)})\nworker pid ${f.pid}`,
+      title: `${f.file}${f.unit ? ` (unit ${f.unit})` : ''}\nfile ${f.state}${retried}, ${secs(f.end - f.start)} incl. hooks (${secs(f.start - t0)} → ${secs(f.end - t0)})\nworker pid ${f.pid}`,
       data: { file: f.file, group: 'workers' },
       background: true,
     });

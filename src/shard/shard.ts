@@ -41,29 +41,33 @@ function median(values: readonly number[]): number {
   return s.length % 2 === 1 ? (s[mid] ?? 1) : ((s[mid - 1] ?? 1) + (s[mid] ?? 1)) / 2;
 }
 
-/** Expected time per file: its history, else the median of the files that have one. */
-export function estimateFiles(files: readonly string[], timings: Timings | undefined): Map<string, number> {
+/** A file's size in bytes: the estimate of last resort, when no file has a history yet. */
+export type SizeOf = (file: string) => number;
+
+/** Expected time per file: its history, else the median of the files that have one, else (none has) its size. */
+export function estimateFiles(files: readonly string[], timings: Timings | undefined, sizeOf?: SizeOf): Map<string, number> {
   const known = new Map<string, number>();
   for (const f of files) {
     const t = timings?.files[timingKey(f)] ?? timings?.files[f];
     if (t) known.set(f, t.ms);
   }
+  if (known.size === 0 && sizeOf) return new Map(files.map((f) => [f, sizeOf(f)]));
   const fallback = median([...known.values()]);
   return new Map(files.map((f) => [f, known.get(f) ?? fallback]));
 }
 
 /** Longest expected first; ties by path so every container computes the same order. */
-export function orderLongestFirst(files: readonly string[], timings: Timings | undefined): string[] {
+export function orderLongestFirst(files: readonly string[], timings: Timings | undefined, sizeOf?: SizeOf): string[] {
   const unique = [...new Set(files)];
-  const est = estimateFiles(unique, timings);
+  const est = estimateFiles(unique, timings, sizeOf);
   return unique.sort((a, b) => (est.get(b) ?? 0) - (est.get(a) ?? 0) || (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** Every shard's files (LPT: longest first onto the least-loaded shard, lowest index on ties). */
-export function planShards(files: readonly string[], timings: Timings | undefined, total: number): { files: string[]; ms: number }[] {
-  const est = estimateFiles(files, timings);
+export function planShards(files: readonly string[], timings: Timings | undefined, total: number, sizeOf?: SizeOf): { files: string[]; ms: number }[] {
+  const est = estimateFiles(files, timings, sizeOf);
   const bins = Array.from({ length: total }, () => ({ files: [] as string[], ms: 0 }));
-  for (const f of orderLongestFirst(files, timings)) {
+  for (const f of orderLongestFirst(files, timings, sizeOf)) {
     let best = bins[0];
     for (const b of bins) if (best === undefined || b.ms < best.ms) best = b;
     if (!best) break;
@@ -74,8 +78,8 @@ export function planShards(files: readonly string[], timings: Timings | undefine
 }
 
 /** This shard's files, longest first; the union over all shards is the suite, each file once. */
-export function assignFiles(files: readonly string[], timings: Timings | undefined, shard: Shard): string[] {
-  return planShards(files, timings, shard.total)[shard.index - 1]?.files ?? [];
+export function assignFiles(files: readonly string[], timings: Timings | undefined, shard: Shard, sizeOf?: SizeOf): string[] {
+  return planShards(files, timings, shard.total, sizeOf)[shard.index - 1]?.files ?? [];
 }
 
 /** This shard's profiles: contiguous, disjoint blocks whose sizes differ by at most one. */

@@ -15,6 +15,7 @@ import { assertWritable, uberPaths, type UberPaths } from '../state/paths.js';
 import { healthyProfiles, leftOutProfiles, readState } from '../state/state.js';
 import { readTimings, timingKey } from '../timings/timings.js';
 import { readUserMochaConfig, type UserMochaConfig } from './mocharc.js';
+import { planUnits, type RunItem } from './units.js';
 
 export interface TestOptions {
   readonly specs: readonly string[];
@@ -38,6 +39,8 @@ export interface TestPlan {
   readonly shard: Shard | null;
   /** Spec paths relative to testCwd, in the order mocha should take them. */
   readonly files: string[];
+  /** The queue: `files`, with straggler files split into units (src/testrun/units.ts), longest expected first. */
+  readonly units: RunItem[];
   readonly jobs: number;
   readonly scope: 'test' | 'file';
   readonly leaseTimeoutMs: number;
@@ -107,7 +110,16 @@ export async function planTestRun(opts: TestOptions, ctx: Ctx): Promise<TestPlan
   const specs = opts.specs.length > 0 ? opts.specs : !fromFile && userRc.spec.length > 0 ? userRc.spec : config.test.spec;
   const everything = await findFiles(specs, testCwd);
   const timings = readTimings(paths.timings, (m) => say(ctx, m));
-  const files = shard ? assignFiles(everything, timings, shard) : orderLongestFirst(everything, timings);
+  const sizeOf = (f: string): number => {
+    try {
+      return statSync(path.join(testCwd, f)).size;
+    } catch {
+      return 0;
+    }
+  };
+  const files = shard ? assignFiles(everything, timings, shard, sizeOf) : orderLongestFirst(everything, timings, sizeOf);
+  const noSplit = config.test.noSplit.length > 0 ? new Set(await glob(config.test.noSplit, { cwd: testCwd, onlyFiles: true, ignore: ['**/node_modules/**'] })) : new Set<string>();
+  const units = planUnits(files, timings, { jobs: jobs ?? profiles.length, scope, noSplit: new Set([...noSplit].map(timingKey)), sizeOf });
 
   assertWritable(paths.root); // reports, timings and leases go there
   try {
@@ -122,6 +134,7 @@ export async function planTestRun(opts: TestOptions, ctx: Ctx): Promise<TestPlan
     profiles,
     shard,
     files,
+    units,
     jobs: jobs ?? profiles.length,
     scope,
     leaseTimeoutMs: timeoutS * 1000,

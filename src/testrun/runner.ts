@@ -23,6 +23,8 @@ import type { TestPlan } from './plan.js';
 import { publishReports, testRunRecord, writeReports } from './reports.js';
 import { bailed, fileResult, missingFiles, readAttempt, type FileResult } from './results.js';
 import { wantsColour, type MaybeTty } from '../ui/colour.js';
+import { mark as trace } from './trace.js';
+import { labelResults, mergeUnits, writeUnitFiles } from './units.js';
 
 export interface TestRunOutcome {
   readonly ok: boolean;
@@ -51,7 +53,7 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx): Promise<TestRunOutc
   // Held until the run ends: no sync moves a workspace repo under the running suite (src/workspace/hold.ts).
   await using _workspace = await holdWorkspace({ paths: plan.paths, runId: current.id, signal: ctx.signal, onWait: (line) => say(ctx, `uber test: ${line}`) });
   const startedAt = now();
-  const mark = markAudit(plan.paths.audit); // this run reads the audit from here on, never the history before it
+  const auditMark = markAudit(plan.paths.audit); // this run reads the audit from here on, never the history before it
   sweepDeadTemps(os.tmpdir()); // what killed runs left behind
   const root = ownedTempDir(os.tmpdir(), 'uber-run-');
   const store = new LeaseStore({ dir: plan.paths.leases, audit: plan.paths.audit, run: current.id });
@@ -59,7 +61,9 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx): Promise<TestRunOutc
   const mocha: MochaEnd[] = [];
   const problems: string[] = [];
   const bailFlag = plan.extra.some((a) => BAIL_FLAG.test(a));
-  let queue = [...plan.files];
+  // straggler files run as units (one generated spec file each); `queue` holds what mocha is given
+  const { args, itemOf } = writeUnitFiles(plan.units, plan.testCwd, path.join(root, 'units'));
+  let queue = [...args];
   let mochaFailedAlone = false;
   // test output, crash tails, JUnit and tests.json pass through the same redaction as deploys
   const redactor = new Redactor(collectSecrets(ctx.env));
@@ -77,11 +81,15 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx): Promise<TestRunOutc
         ...settingsToEnv({ leaseDir: plan.paths.leases, pool: plan.profiles, scope: plan.scope, timeoutMs: plan.leaseTimeoutMs, staleMs: undefined, runDir, testCwd: plan.testCwd, runId: current.id }),
       };
       const t0 = now();
+      trace('uber', 'mocha spawning', undefined, ctx.env);
       const exit = await run([process.execPath, ...argv], { cwd: plan.testCwd, env, signal: ctx.signal, stdout: out, stderr: err, graceMs: 3000 });
       mocha.push({ attempt, files: queue.length, reason: exit.reason, ...(exit.exitCode !== undefined ? { exitCode: exit.exitCode } : {}), ...(exit.signal ? { signal: exit.signal } : {}) });
       const tail = `${exit.output.slice(-TAIL)}${exit.errorMessage ? `\nuber: cannot start mocha: ${exit.errorMessage}` : ''}`;
+      trace('uber', 'mocha exited', undefined, ctx.env);
       const rec = readAttempt(runDir);
+      trace('uber', 'records read', undefined, ctx.env);
       await waitForDeath(rec.pids, 2000);
+      trace('uber', 'workers gone', undefined, ctx.env);
       store.sweepDead(); // leases of workers that crashed or were killed: freed, and logged as ended by death
       const stoppedByBail = bailed(rec, bailFlag);
       for (const f of queue) results.set(f, fileResult(f, rec, runDir, attempt, tail, { start: t0, end: now() }, stoppedByBail));
@@ -112,10 +120,12 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx): Promise<TestRunOutc
     rmSync(root, { recursive: true, force: true });
   }
   const interrupted = ctx.signal.aborted;
-  const files = JSON.parse(redactor.redact(JSON.stringify(plan.files.map((f) => results.get(f)).filter((r): r is FileResult => r !== undefined)))) as FileResult[];
+  const ran = labelResults(JSON.parse(redactor.redact(JSON.stringify(args.map((f) => results.get(f)).filter((r): r is FileResult => r !== undefined)))) as FileResult[], itemOf);
+  const files = mergeUnits(ran); // one per spec file: JUnit, timings and the counts; the run record keeps each unit
   const endedAt = now();
-  const record = testRunRecord(current.id, files, { startedAt, endedAt, jobs: plan.jobs, profiles: plan.profiles, shard: plan.shard ? { index: plan.shard.index, total: plan.shard.total } : null, mocha });
+  const record = testRunRecord(current.id, ran, { startedAt, endedAt, jobs: plan.jobs, profiles: plan.profiles, shard: plan.shard ? { index: plan.shard.index, total: plan.shard.total } : null, mocha });
   writeReports(current, plan.paths.timings, record, files);
+  trace('uber', 'reports written', undefined, ctx.env);
 
   for (const { record: f } of files) {
     if (f.state === 'crashed') problems.push(`${f.file} crashed its worker and has no result after ${f.attempts} attempt${f.attempts > 1 ? 's' : ''}${f.output ? `; last output:\n${indent(f.output)}` : ''}`);
@@ -124,10 +134,11 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx): Promise<TestRunOutc
   const skipped = files.filter((f) => f.record.state === 'bail').map((f) => f.record.file);
   if (skipped.length > 0) problems.push(`${plural(skipped.length, 'file')} not run (bail): ${skipped.join(', ')}`);
   // this run's audit lines only (tagged with its id); overlaps are checked against every lease logged meanwhile, other runs' too
-  const audit = readAuditSince(plan.paths.audit, mark);
+  const audit = readAuditSince(plan.paths.audit, auditMark);
   const leases = audit.records.filter((r) => r.run === current.id);
   writeFileAtomic(current.leases, leases.map((r) => `${JSON.stringify(r)}\n`).join(''));
   const overlaps = findOverlaps(audit.records);
+  trace('uber', 'lease audit checked', undefined, ctx.env);
   for (const o of overlaps) problems.push(`two leases of one profile overlapped: ${describeOverlap(o)}`);
   if (audit.torn > 0) say(ctx, `uber: skipped ${plural(audit.torn, 'damaged line')} in ${plan.paths.audit} (torn by a crash).`);
   if (mochaFailedAlone) problems.push('mocha exited with an error of its own (see its output above)');
@@ -145,6 +156,7 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx): Promise<TestRunOutc
     say(ctx, `uber: waterfall ${writeTestWaterfall(record, current.waterfall)}; JUnit ${current.junit}`);
   }
   for (const p of problems) say(ctx, `uber: ${p}`);
+  trace('uber', 'summary and waterfall written', undefined, ctx.env);
   const states = Object.fromEntries(['passed', 'failed', 'crashed', 'load-failed', 'bail'].map((s) => [s, files.filter((f) => f.record.state === s).length]));
   const { latest } = finishRun(plan.paths, current, { endedAt, ok, interrupted, details: { files: states, tests: tests.length, failed, leases: leases.length, overlaps: overlaps.length, problems } });
   if (latest) publishReports(current, plan.paths);

@@ -33,6 +33,11 @@ describe('testrun/plan', () => {
     assert.deepEqual(plan.files, ['test/c.spec.mjs', 'test/b.spec.mjs', 'test/d.spec.mjs', 'test/a.spec.mjs']);
   });
 
+  it('without any history, queues the largest spec files first', async () => {
+    for (const [f, bytes] of [['a', 10], ['b', 300], ['c', 0], ['d', 40]] as const) writeFileSync(path.join(dir, 'test', `${f}.spec.mjs`), ' '.repeat(bytes));
+    assert.deepEqual((await planTestRun(opts(), ctx)).files, ['test/b.spec.mjs', 'test/d.spec.mjs', 'test/a.spec.mjs', 'test/c.spec.mjs']);
+  });
+
   it('prefers --profiles, then the healthy profiles of the last deploy, then config profiles, then UBER_PROFILES', async () => {
     assert.deepEqual((await planTestRun(opts({ profiles: 'w,x' }), ctx)).profiles, ['w', 'x']);
     assert.deepEqual((await planTestRun(opts(), { ...ctx, env: { ...ctx.env, UBER_PROFILES: 'z' } })).profiles, ['x', 'y', 'z']);
