@@ -45,6 +45,8 @@ export interface ChangedPlan {
   readonly pairs: readonly PlannedPair[];
   /** One line per account whose records cannot be used, said once. */
   readonly notes: readonly string[];
+  /** Accounts whose records cannot be read (already named in `notes`). */
+  readonly unreadable: ReadonlySet<string>;
 }
 
 export const recordKey = (p: Pick<Pair, 'repo' | 'service'>, stage: string): string => `${p.repo}/${p.service}#${stage}`;
@@ -86,7 +88,7 @@ export async function planChanged(o: {
     const recording = o.accounts.tables.has(pair.profile);
     return { pair, fingerprint, record, commit: sp.commit, ...decide(fingerprint, record, !recording || read?.ok === true, o.force) };
   });
-  return { pairs, notes };
+  return { pairs, notes, unreadable: new Set([...reads].filter(([, r]) => !r.ok).map(([p]) => p)) };
 }
 
 /** A pair that was not deployed because its account already runs exactly this. */
@@ -141,9 +143,9 @@ export class RecordKeeper {
     );
   }
 
-  /** Accounts whose table could not be written, with why (said once per account). */
-  notes(): string[] {
-    return [...this.broken].map(([p, w]) => `uber: the deploy records of ${p} cannot be written (${w}); its services deploy, and deploy again next time.`);
+  /** Accounts whose table could not be written, with why; not those already named as unreadable (said once per account). */
+  notes(named: ReadonlySet<string> = new Set()): string[] {
+    return [...this.broken].filter(([p]) => !named.has(p)).map(([p, w]) => `uber: the deploy records of ${p} cannot be written (${w}); its services deploy, and deploy again next time.`);
   }
 
   /** Feed every deploy event here; outcomes are written as they settle. */

@@ -169,7 +169,7 @@ export async function deploy(ctx: Ctx, flags: DeployFlags, hooks: DeployHooks = 
   const targets = [...new Set(pairs.map((p) => p.profile))];
   hooks.onPlan?.({ runId, pairs, profiles, changed });
   await keeper.markAll(toDeploy); // a half-done deploy never looks current, from any machine
-  for (const n of keeper.notes()) hooks.onNote?.(n);
+  for (const n of keeper.notes(changed.unreadable)) hooks.onNote?.(n);
   await save((s) => markDeploying(s, targets, mark, branch));
   // accounts with nothing to deploy are recorded at once: every pair unchanged, so healthy
   for (const p of profiles.filter((x) => !targets.includes(x))) await save((s) => mergeProfile(s, p, runOf(p, []), runId, branch));

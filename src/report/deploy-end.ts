@@ -3,6 +3,7 @@ import type { Ctx } from '../context.js';
 import type { DeployResult } from '../deploy/deploy.js';
 import { serviceName, verdictText } from '../deploy/format.js';
 import type { Redactor } from '../redact.js';
+import { lastRun } from '../state/state.js';
 import { summaryTable } from './deploy-table.js';
 
 export function printDeployEnd(ctx: Pick<Ctx, 'stderr' | 'stdout'>, r: DeployResult, json: boolean, redactor: Redactor): void {
@@ -18,5 +19,10 @@ export function printDeployEnd(ctx: Pick<Ctx, 'stderr' | 'stdout'>, r: DeployRes
   for (const w of r.warnings) err(w);
   const unhealthy = r.profiles.filter((p) => r.state.profiles[p]?.healthy === false);
   err(`${unhealthy.length ? `unhealthy profiles (uber test skips them): ${unhealthy.join(', ')}` : 'all profiles healthy'}; state: ${r.statePath}; logs: ${r.logs}`);
-  if (json) ctx.stdout.write(`${redactor.redact(JSON.stringify(r.state, null, 2))}\n`);
+  if (json) {
+    // this run's part, its accounts in its own order: state.json also keeps other runs' accounts, which are not this run's
+    const mine = lastRun(r.state, r.runId);
+    const profiles = Object.fromEntries(r.profiles.filter((p) => mine.profiles[p]).map((p) => [p, mine.profiles[p]]));
+    ctx.stdout.write(`${redactor.redact(JSON.stringify({ ...mine, profiles }, null, 2))}\n`);
+  }
 }

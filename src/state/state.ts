@@ -194,11 +194,11 @@ export async function updateState(file: string, change: (current: UberState | un
   }
 }
 
-/** The newest run's part of the state (its profiles and records), which the deploy report and waterfall show; all of it for a state without run ids. */
-export function lastRun(state: UberState): UberState {
-  if (!state.runId) return state;
-  const profiles = Object.fromEntries(Object.entries(state.profiles).filter(([, p]) => p.runId === state.runId || p.deploying?.runId === state.runId));
-  return { ...state, profiles, deploys: state.deploys.filter((d) => d.runId === state.runId) };
+/** One run's part of the state (its profiles and records; the newest run's unless runId names another), which the deploy report, waterfall and --json show; all of it for a state without run ids. */
+export function lastRun(state: UberState, runId: string | undefined = state.runId): UberState {
+  if (!runId) return state;
+  const profiles = Object.fromEntries(Object.entries(state.profiles).filter(([, p]) => p.runId === runId || p.deploying?.runId === runId));
+  return { ...state, profiles, deploys: state.deploys.filter((d) => d.runId === runId) };
 }
 
 /** Profiles the last deploys left healthy, in state order; undefined when there is no state. */
