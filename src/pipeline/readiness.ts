@@ -15,25 +15,25 @@ export interface AccountChange {
 export const deployedWell = (o: Pick<PairOutcome, 'status'>): boolean => o.status !== 'failed' && o.status !== 'cancelled';
 
 export class Readiness {
-  private readonly left = new Map<string, number>();
+  /** Each profile's pairs (by id) without an outcome yet. */
+  private readonly left = new Map<string, Set<string>>();
   private readonly bad = new Set<string>();
   private readonly changes: AccountChange[] = [];
 
   /** Profiles without a pair (nothing to deploy into them) are ready at once. */
   constructor(readonly profiles: readonly string[], pairs: readonly Pair[], at = Date.now()) {
-    for (const p of profiles) this.left.set(p, 0);
-    for (const pair of pairs) this.left.set(pair.profile, (this.left.get(pair.profile) ?? 0) + 1);
-    for (const [profile, n] of this.left) if (n === 0) this.changes.push({ profile, state: 'ready', at });
+    for (const p of profiles) this.left.set(p, new Set());
+    for (const pair of pairs) this.left.get(pair.profile)?.add(pair.id);
+    for (const [profile, ids] of this.left) if (ids.size === 0) this.changes.push({ profile, state: 'ready', at });
   }
 
   /** Counts one pair's outcome; returns its account's change when this was the account's last pair. */
   settle(o: PairOutcome, at = Date.now()): AccountChange | undefined {
     const profile = o.pair.profile;
-    const n = this.left.get(profile);
-    if (n === undefined || n === 0) return undefined; // not ours, or already settled (never counted twice)
+    const ids = this.left.get(profile);
+    if (!ids?.delete(o.pair.id)) return undefined; // not ours, or already counted (never counted twice)
     if (!deployedWell(o)) this.bad.add(profile);
-    this.left.set(profile, n - 1);
-    if (n - 1 > 0) return undefined;
+    if (ids.size > 0) return undefined;
     const change: AccountChange = { profile, state: this.bad.has(profile) ? 'failed' : 'ready', at };
     this.changes.push(change);
     return change;
