@@ -20,6 +20,8 @@ export interface CircleOptions {
   workspace: string;
   /** Where mocha runs (test.cwd). */
   testCwd: string;
+  /** One job running `uber run` (deploy and test pipelined per account) instead of provision → test. */
+  pipelined?: boolean | undefined;
 }
 
 /** The repository root: the nearest folder up from `dir` holding .git; else `dir` itself. */
@@ -58,6 +60,12 @@ export function checkOptions(o: CircleOptions): void {
   if (!Number.isInteger(o.parallelism) || o.parallelism < 1) {
     throw new UsageError('ERR_UBER_CI_PARALLELISM', `--parallelism must be a whole number of at least 1, not ${String(o.parallelism)}.`);
   }
+  if (o.pipelined && o.parallelism !== 1) {
+    throw new UsageError(
+      'ERR_UBER_CI_PARALLELISM',
+      `--pipelined writes one job on one machine (its tests wait for the deploys through that machine's lease folder), so --parallelism ${o.parallelism} cannot apply; drop --parallelism or drop --pipelined.`,
+    );
+  }
   const bad = o.profiles.find((p) => !NAME.test(p));
   if (bad !== undefined) throw new UsageError('ERR_UBER_CI_PROFILE', `Profile name "${bad}" cannot be passed through CircleCI; use letters, digits and _.@+=- only.`);
   const unique = new Set(o.profiles);
@@ -77,9 +85,16 @@ export function defaultParallelism(profiles: readonly string[]): number {
 }
 
 /** The CircleCI 2.1 config text (validated options; template filled). */
-export function renderCircleConfig(o: CircleOptions, template = readTemplate()): string {
+export function renderCircleConfig(o: CircleOptions, template = readTemplate(o.pipelined)): string {
   checkOptions(o);
-  const header = [
+  const header = o.pipelined ? [
+    ` ${GENERATED_MARK} --pipelined from ${o.configPath}; run it again after changing profiles.`,
+    ` One job runs uber run: it deploys into ${o.profiles.join(', ')} and tests each account as soon as its own`,
+    ' deploys are done (an account whose deploy failed is never tested).',
+    ` AWS credentials come from the CircleCI context "${o.context}" (never written here):`,
+    '   UBER_AWS_CONFIG_B64       base64 of an AWS config file that defines the profiles',
+    '   UBER_AWS_CREDENTIALS_B64  base64 of the matching credentials file',
+  ].join('\n') : [
     ` ${GENERATED_MARK} from ${o.configPath}; run it again after changing profiles or parallelism.`,
     ` Provision deploys into ${o.profiles.join(', ')}; ${o.parallelism} test container${o.parallelism > 1 ? 's' : ''} each take a`,
     ' timing-balanced share of the spec files and a disjoint share of the healthy profiles.',

@@ -5,6 +5,8 @@ import { isMap, isSeq, parseDocument, visit, type Document } from 'yaml';
 
 /** templates/ sits two folders above this file both in src/ci and dist/ci. */
 export const TEMPLATE_FILE = fileURLToPath(new URL('../../templates/circleci/config.yml', import.meta.url));
+/** The single pipelined job (`uber run`), written by `uber ci circleci --pipelined`. */
+export const PIPELINED_TEMPLATE_FILE = fileURLToPath(new URL('../../templates/circleci/pipelined.yml', import.meta.url));
 
 export const GENERATED_MARK = 'Written by `uber ci circleci`';
 
@@ -57,6 +59,6 @@ export function fillTemplate(text: string, tokens: Record<string, string>, numbe
   return doc.toString({ lineWidth: 0 });
 }
 
-export function readTemplate(): string {
-  return readFileSync(TEMPLATE_FILE, 'utf8');
+export function readTemplate(pipelined = false): string {
+  return readFileSync(pipelined ? PIPELINED_TEMPLATE_FILE : TEMPLATE_FILE, 'utf8');
 }

@@ -22,6 +22,7 @@ interface CircleFlags {
   image: string;
   out?: string;
   force?: boolean;
+  pipelined?: boolean;
   config?: string;
 }
 
@@ -43,19 +44,24 @@ export const registerCi: Register = (program, ctx, result) => {
     .addOption(new Option('--image <ref>', 'Docker image of both jobs').default(DEFAULT_IMAGE))
     .addOption(new Option('--out <path>', 'where to write it; "-" for stdout (default: .circleci/config.yml at the repository root)'))
     .addOption(new Option('--force', 'replace an existing config that uber did not write'))
+    .addOption(new Option('--pipelined', 'one job running uber run (each account tested as soon as its deploys are done) instead of provision → parallel test'))
     .action((_opts: unknown, cmd: { optsWithGlobals: () => CircleFlags }) => {
       const flags = cmd.optsWithGlobals();
       const loaded = loadConfig(ctx.cwd, flags.config);
       const profiles = resolveProfiles(flags.profiles, loaded.config, ctx.env);
-      const parallelism = flags.parallelism === undefined ? defaultParallelism(profiles) : parseWhole('--parallelism', flags.parallelism, 1, 500);
+      const pipelined = flags.pipelined === true;
+      const parallelism = flags.parallelism !== undefined ? parseWhole('--parallelism', flags.parallelism, 1, 500) : pipelined ? 1 : defaultParallelism(profiles);
       const root = repoRoot(loaded.dir);
-      const text = renderCircleConfig({ profiles, parallelism, context: flags.context, image: flags.image, ...projectPaths(loaded, root) });
+      const text = renderCircleConfig({ profiles, parallelism, pipelined, context: flags.context, image: flags.image, ...projectPaths(loaded, root) });
       if (flags.out === '-') {
         ctx.stdout.write(text);
       } else {
         const file = path.resolve(ctx.cwd, flags.out ?? path.join(root, '.circleci', 'config.yml'));
         writeConfig(file, text, Boolean(flags.force));
-        say(ctx, `Wrote ${file}: provision into ${profiles.join(', ')}, then ${parallelism} test container${parallelism > 1 ? 's' : ''}; credentials from the CircleCI context "${flags.context}".`);
+        const jobs = pipelined
+          ? `one job deploying into ${profiles.join(', ')} and testing each account once its deploys are done`
+          : `provision into ${profiles.join(', ')}, then ${parallelism} test container${parallelism > 1 ? 's' : ''}`;
+        say(ctx, `Wrote ${file}: ${jobs}; credentials from the CircleCI context "${flags.context}".`);
         ctx.stdout.write(`${file}\n`);
       }
       result.code = EXIT.ok;

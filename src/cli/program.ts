@@ -17,6 +17,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   sync: async () => (await import('./sync.js')).registerSync,
   deploy: async () => (await import('./deploy.js')).registerDeploy,
   test: async () => (await import('./test.js')).registerTest,
+  run: async () => (await import('./run.js')).registerRun,
   sandbox: async () => (await import('./sandbox.js')).registerSandbox,
   ci: async () => (await import('./ci.js')).registerCi,
   report: async () => (await import('./report.js')).registerReport,

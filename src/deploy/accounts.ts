@@ -17,6 +17,11 @@ export interface AccountLockOptions {
   readonly onTaken?: ((profile: string) => Promise<void>) | undefined;
   /** Every pair of the account settled, while it is still held (record the outcomes), before it is freed. */
   readonly onSettled?: ((profile: string, outcomes: readonly PairOutcome[]) => Promise<void>) | undefined;
+  /**
+   * After onSettled, instead of freeing the account: true when the caller keeps it held and will call `release`
+   * itself (uber run keeps an account whose deploy failed, so its tests never lease it).
+   */
+  readonly keep?: ((profile: string, outcomes: readonly PairOutcome[], release: () => Promise<unknown>) => boolean) | undefined;
 }
 
 export function accountLocks(o: AccountLockOptions): AccountGate {
@@ -59,7 +64,7 @@ export function accountLocks(o: AccountLockOptions): AccountGate {
       try {
         await o.onSettled?.(profile, outcomes);
       } finally {
-        await lease?.release();
+        if (!(lease && o.keep?.(profile, outcomes, () => lease.release()))) await lease?.release();
       }
     },
   };

@@ -52,6 +52,10 @@ export interface DeployHooks {
   /** A line the user should see now (e.g. an account whose deploy records cannot be written). */
   readonly onNote?: ((line: string) => void) | undefined;
   readonly onEvent?: ((e: DeployEvent) => void) | undefined;
+  /** The account is this run's, before its first deploy (its tests cannot lease it from here on). */
+  readonly onAccountTaken?: ((profile: string) => void) | undefined;
+  /** Keep a settled account held instead of freeing it; the caller then releases it (see AccountLockOptions.keep). */
+  readonly keepAccount?: ((profile: string, outcomes: readonly PairOutcome[], release: () => Promise<unknown>) => boolean) | undefined;
 }
 
 export interface DeployResult {
@@ -200,8 +204,12 @@ export async function deploy(ctx: Ctx, flags: DeployFlags, hooks: DeployHooks = 
       timeoutMs,
       onWait: (profile, holder) => emit({ kind: 'wait', profile, holder, timeoutMs }),
       // taken again at the account's lock: another run may have finished this profile since our first mark
-      onTaken: async (profile) => void (await save((s) => markDeploying(s, [profile], mark, branch))),
+      onTaken: async (profile) => {
+        await save((s) => markDeploying(s, [profile], mark, branch));
+        hooks.onAccountTaken?.(profile);
+      },
       onSettled: async (profile, own) => void (await save((s) => mergeProfile(s, profile, runOf(profile, own), runId, branch))),
+      keep: hooks.keepAccount,
     }),
     onEvent: (e) => {
       emit(e);

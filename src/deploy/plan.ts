@@ -103,12 +103,16 @@ export function assertDistinctNames(services: readonly Service[], words: readonl
   }
 }
 
-/** Every service × every profile, interleaved by profile so that a queue spreads across accounts. */
+/**
+ * Every service × every profile, account-major: all of one profile's services before the next profile's. Within the
+ * concurrency and per-profile limits the runner starts them in this order, so the first accounts finish early and
+ * `uber run` can test them while the others still deploy (round-robin would finish every account at about the end).
+ */
 export function planPairs(services: readonly Service[], profiles: readonly string[], words: readonly string[], vars: Pick<Vars, 'stage' | 'branch'>): Pair[] {
   assertDistinctNames(services, words);
   const pairs: Pair[] = [];
-  for (const s of services) {
-    for (const profile of profiles) {
+  for (const profile of profiles) {
+    for (const s of services) {
       pairs.push({
         ...s,
         profile,

@@ -46,12 +46,12 @@ describe('deploy/plan', () => {
     await assert.rejects(findServices({ name: 'o', url: 'file:///x', services: ['nope/*.yml'] }, dir, 3), /repos\[3\]\.services\[0\] "nope\/\*\.yml" matches nothing/);
   });
 
-  it('pairs every service with every profile, interleaved by profile, with filled argv', () => {
+  it('pairs every service with every profile, account-major (every service of one profile, then the next), with filled argv', () => {
     const services = [{ repo: 'orders', repoDir: dir, service: '.' }, { repo: 'orders', repoDir: dir, service: 'services/a' }];
     const pairs = planPairs(services, ['ci-1', 'ci-2'], ['sls', 'deploy', '--stage', '{stage}', '--aws-profile', '{profile}', '--b', '{branch}'], { stage: 'ci', branch: 'feat/x' });
-    assert.deepEqual(pairs.map((p) => p.id), ['ci-1/orders/.', 'ci-2/orders/.', 'ci-1/orders/services/a', 'ci-2/orders/services/a']);
-    assert.deepEqual(pairs[1]!.argv, ['sls', 'deploy', '--stage', 'ci', '--aws-profile', 'ci-2', '--b', 'feat/x']);
-    assert.equal(pairs[2]!.slug, 'orders--services-a');
+    assert.deepEqual(pairs.map((p) => p.id), ['ci-1/orders/.', 'ci-1/orders/services/a', 'ci-2/orders/.', 'ci-2/orders/services/a']);
+    assert.deepEqual(pairs[2]!.argv, ['sls', 'deploy', '--stage', 'ci', '--aws-profile', 'ci-2', '--b', 'feat/x']);
+    assert.equal(pairs[1]!.slug, 'orders--services-a');
     assert.equal(serviceSlug('.'), 'root');
   });
 });

@@ -1,0 +1,147 @@
+// uber run (the built binary, fixture sls, plain profiles): each account is tested only after its own deploys, the first before the slowest is ready.
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { overlappingLeases, type AuditLine } from './support/demo-flow.js';
+import { makeChaosProject, type ChaosProject } from './support/project.js';
+import { waitForNoTagged, killTagged } from './support/procs.js';
+import { writeSuite } from './support/suite.js';
+import { runUber, startUber } from './support/uber.js';
+
+const PROFILES = ['ci-1', 'ci-2', 'ci-3'];
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function project(env: NodeJS.ProcessEnv = {}): ChaosProject {
+  const p = makeChaosProject({
+    profiles: PROFILES,
+    repos: [{ name: 'orders', services: ['services/a', 'services/b'] }],
+    deploy: { concurrency: 6, perProfile: 2 },
+    // ci-1 is ready long before ci-3: the tests must start in between
+    env: { SLS_FIXTURE_SLEEP_BY_PROFILE: 'ci-1=100,ci-2=1500,ci-3=8000', ...env },
+  });
+  writeSuite(p, 4, 3, 150);
+  return p;
+}
+
+/** Epoch ms each profile's last fixture deploy ended (from the fixture's own journal). */
+function deployEnds(p: ChaosProject): Map<string, number> {
+  const ends = new Map<string, number>();
+  for (const l of p.journal() as unknown as Array<{ event: string; key: string; time: number }>) {
+    if (l.event !== 'end') continue;
+    const profile = l.key.split('@')[1]!;
+    ends.set(profile, Math.max(ends.get(profile) ?? 0, l.time));
+  }
+  return ends;
+}
+
+type Line = AuditLine & { kind?: string };
+/** The lease audit as written, every field kept (deploy holds carry kind "deploy"). */
+function readAuditLines(dir: string): Line[] {
+  const file = path.join(dir, '.uber', 'leases', 'audit.jsonl');
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim().startsWith('{')).map((l) => JSON.parse(l) as Line);
+}
+
+const testLeases = (lines: readonly Line[]): Line[] => lines.filter((l) => l.kind !== 'deploy');
+const deployHolds = (lines: readonly Line[]): Line[] => lines.filter((l) => l.kind === 'deploy');
+
+describe('e2e: uber run pipelines deploy and test per account', function () {
+  this.timeout(180_000);
+  const made: ChaosProject[] = [];
+  after(() => made.forEach((p) => p.cleanup()));
+
+  it('tests each account only after its deploys end, starts before the slowest is ready, exits 0 with 0 overlaps', async () => {
+    const p = project();
+    made.push(p);
+    const r = await runUber(['run', '--branch', 'main'], { cwd: p.dir, env: p.env });
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    const ends = deployEnds(p);
+    assert.deepEqual([...ends.keys()].sort(), PROFILES);
+    const audit = readAuditLines(p.dir);
+    const tests = testLeases(audit);
+    assert.equal(tests.length, 12, 'every test leased an account');
+    for (const t of tests) {
+      assert.ok(t.start >= ends.get(t.profile)!, `a test leased ${t.profile} at ${t.start}, before its last deploy ended at ${ends.get(t.profile)}`);
+      const hold = deployHolds(audit).find((h) => h.profile === t.profile);
+      assert.ok(hold && t.start >= hold.end, `the deploy's hold of ${t.profile} ended at ${hold?.end}, a test leased it at ${t.start}`);
+    }
+    const firstTest = Math.min(...tests.map((t) => t.start));
+    assert.ok(firstTest < ends.get('ci-3')!, 'tests started while ci-3 was still deploying');
+    assert.deepEqual(overlappingLeases(audit), []);
+    assert.deepEqual(p.leases(), [], 'no lock left');
+    assert.deepEqual(p.tempLeft(), [], 'no temp dir left');
+    assert.match(r.stderr, /uber run: tests start on ci-1/);
+    assert.match(r.stderr, /deploy then test would take about .*saved/);
+    const page = /one time axis: (\S+run-waterfall\.html)/.exec(r.stderr)?.[1];
+    assert.ok(page && existsSync(page), 'the run waterfall was written');
+    const json = /<script id="uber-data" type="application\/json">(.*?)<\/script>/s.exec(readFileSync(page, 'utf8'))?.[1] ?? '{}';
+    const chart = JSON.parse(json) as { lanes: { id: string; finishMs: number }[]; bars: { lane: string; kind: string; startMs: number }[] };
+    assert.deepEqual(chart.lanes.map((l) => l.id), PROFILES.map((p) => `account:${p}`), 'one lane per account');
+    assert.equal(chart.bars.filter((b) => b.kind === 'attempt').length, 6);
+    assert.equal(chart.bars.filter((b) => b.kind === 'test').length, 12);
+    for (const lane of chart.lanes) {
+      for (const b of chart.bars.filter((x) => x.lane === lane.id && x.kind === 'test')) assert.ok(b.startMs >= lane.finishMs, `${lane.id}: a test drawn before its deploys ended`);
+    }
+  });
+
+  it('never tests an account whose deploy failed, says so, and exits 1', async () => {
+    const p = project({ SLS_FIXTURE_MATCH: '@ci-2$', SLS_FIXTURE_PERMANENT: '1' });
+    made.push(p);
+    const r = await runUber(['run', '--branch', 'main'], { cwd: p.dir, env: p.env });
+    assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}`);
+    const tests = testLeases(readAuditLines(p.dir));
+    assert.equal(tests.length, 12, 'the suite still ran on the healthy accounts');
+    const leased = new Set(tests.map((t) => t.profile));
+    assert.ok(!leased.has('ci-2'), 'no test leased the failed account');
+    assert.ok(leased.has('ci-1'), 'the first ready account was tested');
+    assert.match(r.stderr, /not tested \(a deploy into it failed\): ci-2/);
+    assert.deepEqual(p.leases(), [], 'the failed account was released at the end');
+  });
+
+  it('runs no test when every account fails, and says why', async () => {
+    const p = project({ SLS_FIXTURE_PERMANENT: '1' });
+    made.push(p);
+    const r = await runUber(['run', '--branch', 'main'], { cwd: p.dir, env: p.env });
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(testLeases(readAuditLines(p.dir)).length, 0);
+    assert.match(r.stderr, /no tests ran: no account deployed without a failure/);
+  });
+
+  it('refuses bad input with exit 2 before anything runs: no --branch, an unknown profile, a bad --jobs', async () => {
+    const p = project();
+    made.push(p);
+    for (const [args, message] of [
+      [['run'], /uber run needs --branch NAME/],
+      [['run', '--branch', 'main', '--profiles', 'ci-1,ci-9'], /"ci-9"/],
+      [['run', '--branch', 'main', '--jobs', '0'], /--jobs/],
+    ] as const) {
+      const r = await runUber(args, { cwd: p.dir, env: p.env });
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, message);
+    }
+    assert.equal(p.journal().length, 0, 'no deploy started');
+    assert.deepEqual(readAuditLines(p.dir), [], 'no lease taken');
+  });
+
+  for (const phase of ['deploy', 'test'] as const) {
+    it(`Ctrl-C in the ${phase} phase: exit 130, no process, lock or temp dir left`, async () => {
+      const p = project();
+      made.push(p);
+      const run = startUber(['run', '--branch', 'main'], { cwd: p.dir, env: p.env, timeoutMs: 120_000 });
+      // deploy phase: once a deploy is running; test phase: once tests have started (ci-3 still deploying)
+      const moment = phase === 'deploy' ? /ci-3/ : /uber run: tests start on/;
+      for (const until = Date.now() + 60_000; !moment.test(run.stderr()) && Date.now() < until; ) await sleep(20);
+      assert.match(run.stderr(), moment, 'the moment came');
+      if (phase === 'test') await sleep(300); // a test is holding an account
+      process.kill(run.pid, 'SIGINT');
+      const res = await run.done;
+      const left = await waitForNoTagged(p.tag, 6000);
+      killTagged(p.tag);
+      assert.equal(res.code, 130, res.stderr);
+      assert.deepEqual(left, [], 'no child left');
+      assert.deepEqual(p.leases(), [], 'no lock left');
+      assert.deepEqual(p.tempLeft(), [], 'no temp dir left');
+      assert.deepEqual(overlappingLeases(readAuditLines(p.dir)), []);
+    });
+  }
+});

@@ -1,0 +1,133 @@
+// `uber run` core: sync and deploy, and test each account as soon as its own deploys are done, in one process.
+import { loadConfig } from '../config/load.js';
+import type { Ctx } from '../context.js';
+import { deploy, type DeployFlags, type DeployHooks, type DeployResult } from '../deploy/deploy.js';
+import { resolveProfiles } from '../deploy/options.js';
+import { UsageError } from '../errors.js';
+import { planTestRun, type TestOptions } from '../testrun/plan.js';
+import { runTestPlan, type TestRunOutcome } from '../testrun/runner.js';
+import { deployedWell, Readiness, type AccountChange } from './readiness.js';
+import type { RunTimes } from './summary.js';
+
+export interface RunFlags {
+  readonly deploy: DeployFlags;
+  /** The test phase's options; its profiles are the deploy's. */
+  readonly test: Omit<TestOptions, 'profiles' | 'config'>;
+}
+
+export interface RunHooks extends Pick<DeployHooks, 'sync' | 'onPlan' | 'onNote' | 'onEvent'> {
+  /** An account's deploys all ended: ready for tests, or failed (never leased by this run's tests). */
+  readonly onAccount?: ((change: AccountChange) => void) | undefined;
+  /** The test phase starts (the first account is ready). */
+  readonly onTestsStart?: ((ready: readonly string[]) => void) | undefined;
+  /** The deploy phase returned (its view can finish, its end can be printed). */
+  readonly onDeployEnd?: ((result: DeployResult) => void | Promise<void>) | undefined;
+}
+
+export interface RunResult {
+  readonly deploy: DeployResult;
+  /** Absent when the test phase never started (no account ready, or interrupted first). */
+  readonly tests: TestRunOutcome | undefined;
+  readonly noTests?: string | undefined;
+  readonly accounts: readonly AccountChange[];
+  readonly times: RunTimes;
+  /** Where the run's reports go (.uber/reports). */
+  readonly reports: string;
+  readonly ok: boolean;
+  readonly interrupted: boolean;
+}
+
+/**
+ * Deploys take each account exclusively through the lease store the tests use and hold it until every deploy into it
+ * has settled, so a test can never lease an account before its deploys end. Mocha starts once the first account is
+ * ready and every other account is either held by its deploy or settled (so no account is leasable before its deploy
+ * took it). An account whose deploy failed stays held by this run until the test phase ends: its tests never get it.
+ */
+export async function runPipeline(ctx: Ctx, flags: RunFlags, hooks: RunHooks = {}): Promise<RunResult> {
+  const start = Date.now();
+  // 1. validate both phases before anything runs: the test plan gets the deploy's profiles
+  const { config } = loadConfig(ctx.cwd, flags.deploy.config);
+  if (!flags.deploy.branch) throw new UsageError('ERR_UBER_NO_BRANCH', 'uber run needs --branch NAME (the branch every repo deploys from).');
+  const profiles = resolveProfiles(flags.deploy.profiles, config, ctx.env);
+  const plan = await planTestRun({ ...flags.test, config: flags.deploy.config, profiles: profiles.join(',') }, ctx);
+
+  // 2. deploy; the test phase starts from the deploy's events
+  const kept: (() => Promise<unknown>)[] = [];
+  const stopTests = new AbortController(); // the test phase stops with uber run, or alone when the deploy phase throws
+  const onAbort = (): void => stopTests.abort(ctx.signal.reason);
+  if (ctx.signal.aborted) onAbort();
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  const taken = new Set<string>();
+  let readiness: Readiness | undefined;
+  let tests: Promise<TestRunOutcome> | undefined;
+  let testStart: number | undefined;
+  let testEnd: number | undefined;
+  const startTests = (): void => {
+    if (tests || ctx.signal.aborted || !readiness || readiness.ready.length === 0) return;
+    const unsettledFree = readiness.profiles.filter((p) => readiness!.state(p) === 'deploying' && !taken.has(p));
+    if (unsettledFree.length > 0) return; // an account not yet held by its deploy must not be leasable
+    testStart = Date.now();
+    hooks.onTestsStart?.(readiness.ready);
+    tests = runTestPlan(plan, { ...ctx, signal: stopTests.signal }).finally(() => (testEnd = Date.now()));
+  };
+  let deployed: DeployResult;
+  try {
+    deployed = await deploy(ctx, flags.deploy, {
+      sync: hooks.sync,
+      onNote: hooks.onNote,
+      onPlan: (p) => {
+        readiness = new Readiness(p.profiles, p.pairs);
+        hooks.onPlan?.(p);
+        for (const c of readiness.settled) hooks.onAccount?.(c);
+        startTests();
+      },
+      onEvent: (e) => {
+        hooks.onEvent?.(e);
+        if (e.kind !== 'done' || !readiness) return;
+        const change = readiness.settle(e.outcome);
+        if (change) hooks.onAccount?.(change);
+        startTests();
+      },
+      onAccountTaken: (profile) => {
+        taken.add(profile);
+        startTests();
+      },
+      // a failed account stays ours until the tests end, so no test of this run (or anyone's) leases it meanwhile
+      keepAccount: (_profile, outcomes, release) => {
+        if (outcomes.every(deployedWell)) return false;
+        kept.push(release);
+        return true;
+      },
+    });
+    const deployEnd = Date.now();
+    // pairs that never reported (e.g. skipped as unchanged) count with their final outcome
+    for (const o of deployed.outcomes) {
+      const change = readiness?.settle(o);
+      if (change) hooks.onAccount?.(change);
+    }
+    await hooks.onDeployEnd?.(deployed);
+    startTests(); // every account settled: start if any is ready
+    const outcome = await tests;
+    const noTests = outcome ? undefined : deployed.interrupted || ctx.signal.aborted ? 'interrupted before any account was ready' : 'no account deployed without a failure';
+    const accounts = readiness?.settled ?? [];
+    const interrupted = deployed.interrupted || (outcome?.interrupted ?? false) || ctx.signal.aborted;
+    return {
+      deploy: deployed,
+      tests: outcome,
+      noTests,
+      accounts,
+      times: { start, deployEnd, testStart, testEnd, end: Date.now() },
+      reports: plan.paths.reports,
+      ok: !interrupted && deployed.ok && outcome !== undefined && outcome.ok,
+      interrupted,
+    };
+  } catch (e) {
+    // the deploy phase threw (a bug, a full disk): stop the tests too before passing it on
+    stopTests.abort(e);
+    await tests?.catch(() => undefined);
+    throw e;
+  } finally {
+    ctx.signal.removeEventListener('abort', onAbort);
+    await Promise.all(kept.splice(0).map((release) => release().catch(() => undefined)));
+  }
+}
