@@ -81,7 +81,7 @@ describe('uber test (built binary)', function () {
   describe('bad input: one sentence, exit 2, nothing started', () => {
     const cases: Array<[string, string[], RegExp, (dir: string) => void]> = [
       ['an unknown profile', ['--profiles', 'p-1,nope'], /^uber: Profile "nope" is not in .* known profiles: p-1, p-2, p-3\.\n$/, () => undefined],
-      ['an empty pool', ['--profiles', ','], /^uber: The profile list is empty; pass --profiles a,b,c .*\.\n$/, () => undefined],
+      ['an empty pool', ['--profiles', ','], /^uber: --profiles names no profile; pass --profiles a,b,c\.\n$/, () => undefined],
       ['a deploy that left no healthy profile', [], /^uber: The last deploy \(.*state\.json\) left no healthy profile to test on; .*\.\n$/, (dir) => {
         mkdirSync(path.join(dir, '.uber'), { recursive: true });
         writeFileSync(path.join(dir, '.uber/state.json'), JSON.stringify({ version: 1, branch: 'b', finishedAt: '', interrupted: false, repos: {}, profiles: { 'p-1': { healthy: false, failed: ['x'] } }, deploys: [] }));
@@ -91,7 +91,7 @@ describe('uber test (built binary)', function () {
         writeFileSync(path.join(dir, '.uber/leases'), 'a file where the lease folder should be');
       }],
       ['a spec that matches no file', ['test/nothing-*.spec.mjs'], /^uber: The spec "test\/nothing-\*\.spec\.mjs" matches no file in .*; check the path or the glob .*\.\n$/, () => undefined],
-      ['a bad --jobs', ['--jobs', '0'], /^uber: --jobs "0" is not a whole number of at least 1; .*\.\n$/, () => undefined],
+      ['a bad --jobs', ['--jobs', '0'], /^uber: --jobs must be a whole number of at least 1, not "0"; e\.g\. --jobs 2\.\n$/, () => undefined],
     ];
     for (const [what, args, message, prepare] of cases) {
       it(what, async () => {
