@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import path from 'node:path';
 import { setTimeout as pause } from 'node:timers/promises';
 import { findOverlaps, readAuditAll, rotatedAudits, type AuditRecord } from '../../src/lease/audit.js';
-import type { TestRun } from '../../src/report/run.js';
+import { readTestRun, type TestRun } from '../../src/report/run.js';
 import { isRunId, runIdKind } from '../../src/run/id.js';
 import { readLatest, type RunSummary } from '../../src/run/finish.js';
 import { uberPaths } from '../../src/state/paths.js';
@@ -208,6 +208,7 @@ export interface SpecLine {
   readonly event: 'start' | 'test' | 'end';
   readonly run: string | null;
   readonly file: string;
+  readonly test?: string | null;
   readonly head: string;
 }
 
@@ -308,20 +309,40 @@ export function stateChecks(state: UberState | undefined, records: readonly Audi
   };
 }
 
-/** No file reported passed unless its spec journaled start and end in that run. */
+function counts(keys: readonly string[]): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const k of keys) m.set(k, (m.get(k) ?? 0) + 1);
+  return m;
+}
+
+/**
+ * Nothing reported passed that did not run: each passed file (or unit of a split file) needs its own start and end line in
+ * the spec journal of that run, and each passed test its own line (same run, file, title).
+ */
 export function passedCheck(runs: readonly { id: string; record: TestRun }[], lines: readonly SpecLine[]): Check {
-  const seen = new Set(lines.filter((l) => l.event === 'end').map((l) => `${l.run} ${l.file}`));
-  const started = new Set(lines.filter((l) => l.event === 'start').map((l) => `${l.run} ${l.file}`));
+  const ends = counts(lines.filter((l) => l.event === 'end').map((l) => `${l.run} ${l.file}`));
+  const starts = counts(lines.filter((l) => l.event === 'start').map((l) => `${l.run} ${l.file}`));
+  const ranTests = counts(lines.filter((l) => l.event === 'test').map((l) => `${l.run} ${l.file} ${l.test}`));
   const wrong: string[] = [];
-  let passed = 0;
+  let files = 0;
+  let tests = 0;
   for (const { id, record } of runs) {
-    for (const f of record.files) {
-      if (f.state !== 'passed') continue;
-      passed += 1;
-      if (!seen.has(`${id} ${f.file}`) || !started.has(`${id} ${f.file}`)) wrong.push(`${id}: ${f.file} reported passed but did not run`);
+    const passedFiles = counts(record.files.filter((f) => f.state === 'passed').map((f) => `${id} ${f.file}`));
+    for (const [key, n] of passedFiles) {
+      files += n;
+      if ((starts.get(key) ?? 0) < n || (ends.get(key) ?? 0) < n) wrong.push(`${key}: ${n} passed, ${starts.get(key) ?? 0} started, ${ends.get(key) ?? 0} ended`);
+    }
+    const passedTests = counts(record.tests.filter((t) => t.state === 'passed').map((t) => `${id} ${t.file} ${t.title}`));
+    for (const [key, n] of passedTests) {
+      tests += n;
+      if ((ranTests.get(key) ?? 0) < n) wrong.push(`${key}: passed ${n}×, ran ${ranTests.get(key) ?? 0}×`);
     }
   }
-  return { name: "reports: no file 'passed' that did not run", ok: wrong.length === 0, detail: wrong.length === 0 ? `${passed} passed files in ${runs.length} test runs, each journaled start and end` : wrong.slice(0, 5).join('; ') };
+  return {
+    name: "reports: nothing 'passed' that did not run",
+    ok: wrong.length === 0,
+    detail: wrong.length === 0 ? `${files} passed files/units and ${tests} passed tests in ${runs.length} test runs, each journaled by the spec` : wrong.slice(0, 5).join('; '),
+  };
 }
 
 /** Everything checked after the terminals ended. */
@@ -374,8 +395,16 @@ export async function checkAll(probe: Probe, ran: readonly Ran[]): Promise<Check
   const lines = readSpecJournal(probe.specJournal);
   const testRuns = finished
     .filter((f) => f.summary.kind === 'test' && existsSync(path.join(paths.runs, f.id, 'reports', 'tests.json')))
-    .map((f) => ({ id: f.id, record: JSON.parse(readFileSync(path.join(paths.runs, f.id, 'reports', 'tests.json'), 'utf8')) as TestRun }));
-  checks.push(passedCheck(testRuns, lines));
+    .map((f) => {
+      try {
+        return { id: f.id, record: readTestRun(path.join(paths.runs, f.id, 'reports', 'tests.json')) };
+      } catch {
+        return { id: f.id, record: undefined };
+      }
+    });
+  const unreadable = testRuns.filter((r) => !r.record).map((r) => r.id);
+  checks.push({ name: "reports: every test run's tests.json reads", ok: unreadable.length === 0, detail: unreadable.length === 0 ? `${testRuns.length} records` : unreadable.join(', ') });
+  checks.push(passedCheck(testRuns.flatMap((r) => (r.record ? [{ id: r.id, record: r.record }] : [])), lines));
   checks.push(headCheck(lines));
 
   const leftovers = [
@@ -405,7 +434,7 @@ export function negativeControls(): Check[] {
     { event: 'start', run: 'r1', file: 'test/a', head: 'aaaa' },
     { event: 'end', run: 'r1', file: 'test/a', head: 'bbbb' },
   ]);
-  const passed = passedCheck([{ id: 'r9', record: { files: [{ file: 'test/x', state: 'passed' }] } as unknown as TestRun }], []);
+  const passed = passedCheck([{ id: 'r9', record: { files: [{ file: 'test/x', state: 'passed' }], tests: [] } as unknown as TestRun }], []);
   const lost = stateChecks(undefined, crafted, new Map([['r3', 3000]]));
   return [
     ...got.map((c) => ({ name: `negative control: ${c.name} fails on a crafted overlap`, ok: !c.ok, detail: c.detail })),
