@@ -44,7 +44,7 @@ export interface ChaosProject {
   git(cwd: string, ...args: string[]): string;
   url(repo: string): string;
   /** Lines the fixture sls journaled (start/end with argv, pid, HOME...). */
-  journal(): Array<{ event: string; pid: number; argv: string[]; home: string; key: string; cwd: string }>;
+  journal(): Array<{ event: string; pid: number; argv: string[]; home: string; key: string; cwd: string; time: number }>;
   /** Lock files in .uber/leases (held leases). */
   leases(): string[];
   /** Temp dirs uber's deploys left in TMPDIR (each holds the deploy's copy and HOME). */
