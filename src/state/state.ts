@@ -1,10 +1,11 @@
 // .uber/state.json: what deploys left behind (per profile health and in-progress marks, per pair records); read through a schema, merged under a lock.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
 import { LeaseStore } from '../lease/store.js';
 import { ownerIsDead } from '../lease/owner.js';
+import { writeJsonAtomic } from '../util/atomic-write.js';
 
 /** unchanged: not deployed, because the account's record shows this exact fingerprint already runs there. */
 export const DEPLOY_STATUSES = ['ok', 'no-op', 'unchanged', 'failed', 'cancelled'] as const;
@@ -146,12 +147,9 @@ export function readState(file: string): UberState | undefined {
   return parsed.state;
 }
 
-/** Writes atomically (temp file + rename) so a reader never sees half a file. */
+/** Writes atomically (util/atomic-write: temp file + rename) so a reader never sees half a file. */
 export function writeState(file: string, state: UberState): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`);
-  renameSync(tmp, file);
+  writeJsonAtomic(file, state);
 }
 
 /** How long a state update waits for another process's update (each takes milliseconds). */

@@ -1,14 +1,14 @@
 // .uber/state.json read through its schema: a damaged file is one sentence and exit 2 from every reader; killed deploys keep accounts out of uber test.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { Ctx } from '../../src/context.js';
 import { LeaseStore } from '../../src/lease/store.js';
 import { planTestRun } from '../../src/testrun/plan.js';
-import { readState, updateState, type UberState } from '../../src/state/state.js';
+import { readState, updateState, writeState, type UberState } from '../../src/state/state.js';
 import { runCli } from '../support/run-cli.js';
 
 const good: UberState = {
@@ -94,5 +94,12 @@ describe('state/state', () => {
     await held.release();
     await update;
     assert.deepEqual(Object.keys(readState(file)!.profiles).sort(), ['w', 'x', 'y', 'z']);
+  });
+
+  it('writes through the one atomic write: the whole file, its folder created, no temp file left beside it', () => {
+    const nested = path.join(dir, 'elsewhere', 'state.json');
+    writeState(nested, good);
+    assert.deepEqual(readState(nested), good);
+    assert.deepEqual(readdirSync(path.dirname(nested)), ['state.json']);
   });
 });
