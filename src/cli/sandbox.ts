@@ -9,6 +9,7 @@ import { exportLines } from '../sandbox/aws-files.js';
 import { sandboxDown, sandboxStatus, sandboxUp, type SandboxStatus } from '../sandbox/control.js';
 import { DEFAULT_BASE_PORT, MAX_ACCOUNTS, type SandboxAccount } from '../sandbox/layout.js';
 import { uberPaths } from '../state/paths.js';
+import { columns } from '../util/format.js';
 import type { Register } from './program.js';
 
 /** --dir, else .uber/sandbox beside the config file, else beside the current folder. */
@@ -25,12 +26,8 @@ function sandboxDir(cmd: Command, ctx: Ctx): string {
 }
 
 function accountLines(accounts: readonly SandboxAccount[], up?: readonly boolean[]): string[] {
-  const w = Math.max(...accounts.map((a) => a.profile.length));
-  const r = Math.max(...accounts.map((a) => a.region.length));
-  return accounts.map((a, i) => {
-    const health = up ? (up[i] ? '  up' : '  NOT ANSWERING') : '';
-    return `  ${a.profile.padEnd(w)}  ${a.region.padEnd(r)}  ${a.endpoint}${health}`;
-  });
+  const health = (i: number): string => (up ? (up[i] ? '  up' : '  NOT ANSWERING') : '');
+  return columns(accounts.map((a, i) => [a.profile, a.region, `${a.endpoint}${health(i)}`]), { left: true }).map((line) => `  ${line}`);
 }
 
 function statusJson(s: SandboxStatus): string {

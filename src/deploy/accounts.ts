@@ -3,6 +3,7 @@ import { LeasePool, LeaseTimeoutError } from '../lease/pool.js';
 import type { Lease } from '../lease/lease.js';
 import { describeOwner } from '../lease/owner.js';
 import type { LeaseStore } from '../lease/store.js';
+import { secs } from '../util/format.js';
 import type { PairOutcome } from './events.js';
 import type { AccountGate } from './runner.js';
 
@@ -44,7 +45,7 @@ export function accountLocks(o: AccountLockOptions): AccountGate {
       if (!(e instanceof LeaseTimeoutError)) throw e;
       const holder = describeOwner(o.store.view(profile)?.owner);
       throw new Error(
-        `account "${profile}" stayed held for ${Math.round(o.timeoutMs / 1000)} s (deploy.lockTimeout), last by ${holder}; its deploys did not run — deploy again once it is free, or raise deploy.lockTimeout.`,
+        `account "${profile}" stayed held for ${secs(o.timeoutMs)} (deploy.lockTimeout), last by ${holder}; its deploys did not run — deploy again once it is free, or raise deploy.lockTimeout.`,
         { cause: e },
       );
     } finally {

@@ -4,8 +4,9 @@ import { Listr, type ListrTaskWrapper } from 'listr2';
 import { stderrTreeOptions } from '../ui/listr.js';
 import type { Ctx } from '../context.js';
 import type { Redactor } from '../redact.js';
+import { secs } from '../util/format.js';
 import type { DeployEvent, PairOutcome } from './events.js';
-import { seconds, serviceName, verdictText } from './format.js';
+import { serviceName, verdictText } from './format.js';
 import type { Pair } from './plan.js';
 import type { DeployView } from './view.js';
 
@@ -15,7 +16,7 @@ type Row = { task?: ListrTaskWrapper<unknown, never, never>; started?: number; a
 export function listrView(ctx: Pick<Ctx, 'stderr'>, pairs: readonly Pair[], profiles: readonly string[], redactor: Redactor): DeployView {
   const rows = new Map<string, Row>(pairs.map((p) => [p.id, { attempt: 0, note: 'queued' }]));
   const title = (p: Pair, r: Row): string => {
-    const elapsed = r.started !== undefined ? ` · ${seconds(Date.now() - r.started)}` : '';
+    const elapsed = r.started !== undefined ? ` · ${secs(Date.now() - r.started)}` : '';
     return redactor.redact(`${serviceName(p)}  ${r.note}${r.attempt > 1 ? ` · attempt ${r.attempt}` : ''}${elapsed}`);
   };
   const out = ctx.stderr as WriteStream;
@@ -35,7 +36,7 @@ export function listrView(ctx: Pick<Ctx, 'stderr'>, pairs: readonly Pair[], prof
                   row.note = verdictText(o);
                   row.started = undefined;
                   const n = o.attempts.length;
-                  task.title = redactor.redact(`${serviceName(p)}  ${row.note}${n ? ` · ${n}× · ${seconds(o.durationMs)}` : ' (not started)'}`);
+                  task.title = redactor.redact(`${serviceName(p)}  ${row.note}${n ? ` · ${n}× · ${secs(o.durationMs)}` : ' (not started)'}`);
                   if (o.status === 'failed') reject(new Error(task.title));
                   else if (o.status === 'cancelled') {
                     task.skip(task.title);
@@ -73,7 +74,7 @@ export function listrView(ctx: Pick<Ctx, 'stderr'>, pairs: readonly Pair[], prof
       const pair = e.kind === 'done' ? e.outcome.pair : e.pair;
       const r = rows.get(pair.id)!;
       if (e.kind === 'start') Object.assign(r, { attempt: e.attempt, started: Date.now(), note: 'deploying' });
-      else if (e.kind === 'retry') Object.assign(r, { attempt: e.attempt, started: undefined, note: `retry in ${seconds(e.delayMs)} (${e.rule})` });
+      else if (e.kind === 'retry') Object.assign(r, { attempt: e.attempt, started: undefined, note: `retry in ${secs(e.delayMs)} (${e.rule})` });
       else if (r.done) r.done(e.outcome);
       else pending.set(pair.id, e.outcome);
       if (r.task && e.kind !== 'done') r.task.title = title(pair, r);

@@ -1,4 +1,5 @@
 // The page parts of a waterfall: inline CSS and the script that draws the SVG from the embedded JSON.
+import { secs } from '../util/format.js';
 
 export const CHART_STYLE = `
 body { font: 13px/1.4 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 16px; color: #1d1f23; background: #fff; }
@@ -32,7 +33,7 @@ export const CHART_SCRIPT = `
     if (parent) parent.appendChild(e);
     return e;
   }
-  function fmt(ms) { return ms < 60000 ? (ms / 1000).toFixed(ms < 10000 ? 2 : 1) + ' s' : Math.floor(ms / 60000) + ' m ' + Math.round((ms % 60000) / 1000) + ' s'; }
+  var fmt = ${secs.toString()};
   function niceStep(raw) {
     var p = Math.pow(10, Math.floor(Math.log10(Math.max(raw, 1))));
     var m = raw / p;

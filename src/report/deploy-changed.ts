@@ -2,13 +2,13 @@
 import type { Ctx } from '../context.js';
 import type { ChangedPlan } from '../deploy/changed.js';
 import { serviceName } from '../deploy/format.js';
+import { columns } from '../util/format.js';
 
 /** --dry-run: what would deploy and why, per pair; --json puts the same on stdout. */
 export function printPlan(ctx: Pick<Ctx, 'stderr' | 'stdout'>, plan: ChangedPlan, json: boolean): void {
   for (const n of plan.notes) ctx.stderr.write(`${n}\n`);
   const rows = plan.pairs.map((p) => [p.action === 'deploy' ? 'deploy' : 'unchanged', p.pair.profile, serviceName(p.pair), p.why]);
-  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
-  for (const r of rows) ctx.stderr.write(`${r.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c)).join('  ')}\n`);
+  for (const line of columns(rows, { left: true })) ctx.stderr.write(`${line}\n`);
   const n = plan.pairs.filter((p) => p.action === 'deploy').length;
   ctx.stderr.write(`dry run: ${n} would deploy, ${plan.pairs.length - n} unchanged; nothing was deployed.\n`);
   if (json) {

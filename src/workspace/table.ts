@@ -1,4 +1,5 @@
 // Renders sync outcomes for people: the one-line-per-repo form (CI) and the summary table.
+import { table } from '../util/format.js';
 import type { SyncOutcome } from './types.js';
 
 /** "cloned", "skipped: <reason>", "failed: <reason>". */
@@ -14,14 +15,10 @@ export function outcomeLine(o: SyncOutcome): string {
 
 /** The summary table: repo, branch, fallback, commit, status. */
 export function summaryTable(outcomes: readonly SyncOutcome[]): string {
-  const rows = [
-    ['REPO', 'BRANCH', 'FALLBACK', 'COMMIT', 'STATUS'],
-    ...outcomes.map((o) => [o.repo, o.branch ?? '-', o.fallback ? 'yes' : 'no', o.commit?.slice(0, 7) ?? '-', statusText(o)]),
-  ];
-  const widths = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  const lines = rows.map((r) => r.map((cell, c) => (c < 4 ? cell.padEnd(widths[c] ?? 0) : cell)).join('  ').trimEnd());
+  const rows = outcomes.map((o) => [o.repo, o.branch ?? '-', o.fallback ? 'yes' : 'no', o.commit?.slice(0, 7) ?? '-', statusText(o)]);
+  const lines = table(['REPO', 'BRANCH', 'FALLBACK', 'COMMIT', 'STATUS'], rows, { left: true });
   const counts = new Map<string, number>();
   for (const o of outcomes) counts.set(o.status, (counts.get(o.status) ?? 0) + 1);
   const total = [...counts].map(([s, n]) => `${n} ${s}`).join(', ');
-  return `${lines.join('\n')}\n${outcomes.length} repo${outcomes.length === 1 ? '' : 's'}: ${total}\n`;
+  return `${lines}\n${outcomes.length} repo${outcomes.length === 1 ? '' : 's'}: ${total}\n`;
 }

@@ -132,7 +132,7 @@ describe('deploy alongside test runs and other deploys', function () {
     assert.equal(one!.status, 'ok');
     assert.equal(two!.status, 'failed');
     assert.equal(two!.rule, 'account-busy');
-    assert.match(two!.tail[0]!, new RegExp(`account "ci-2" stayed held for 1 s \\(deploy.lockTimeout\\), last by pid ${pid} \\(test "never ends" in slow\\.spec\\.ts`));
+    assert.match(two!.tail[0]!, new RegExp(`account "ci-2" stayed held for 1\\.00 s \\(deploy.lockTimeout\\), last by pid ${pid} \\(test "never ends" in slow\\.spec\\.ts`));
     assert.match(ctx.err(), /failed: permanent \(account-busy\)/);
     assert.deepEqual(healthyProfiles(readState(res.statePath)), ['ci-1']);
     assert.equal(p.journalLines().filter((l) => l.aws.AWS_PROFILE === 'ci-2').length, 0);

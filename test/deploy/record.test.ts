@@ -56,8 +56,8 @@ describe('deploy/record and summary', () => {
   it('renders one row per service and one column per profile', () => {
     const lines = summaryTable(outcomes, ['ci-1', 'ci-2']).split('\n');
     assert.match(lines[0]!, /^service\s+ci-1\s+ci-2$/);
-    assert.match(lines[2]!, /^orders\s+ok 1× 1\.5s\s+failed: permanent \(credentials\) 1× 1\.5s$/);
-    assert.match(lines[3]!, /^orders\/services\/api\s+no-op 1× 1\.5s\s+cancelled$/);
+    assert.match(lines[2]!, /^orders\s+ok 1× 1\.50 s\s+failed: permanent \(credentials\) 1× 1\.50 s$/);
+    assert.match(lines[3]!, /^orders\/services\/api\s+no-op 1× 1\.50 s\s+cancelled$/);
     assert.equal(lines.at(-1), '4 deploys: 1 ok, 1 no-op, 1 failed, 1 cancelled');
   });
 });
