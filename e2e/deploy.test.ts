@@ -117,6 +117,8 @@ describe('e2e: uber deploy', function () {
     assert.match(t.err, new RegExp(`uber test leaves out ci-2: deploy \\S+-deploy-[0-9a-f]{6} \\(pid ${child.pid}\\) stopped before it finished; deploy into it again\\.`));
     const again = uber(p, ['deploy', '--branch', 'feat/x', '--no-sync', '--profiles', 'ci-2'], { SLS_FIXTURE_SLEEP_MS: '50' });
     assert.equal(again.code, 0, again.err);
+    // the killed run's sentinel removes its own folder once its grace period is over (src/exec/watchdog.ts)
+    for (let i = 0; i < 100 && readdirSync(p.tmp).some((n) => n.startsWith('uber-sentinel-')); i += 1) await new Promise((r) => setTimeout(r, 100));
     assert.deepEqual(readdirSync(p.tmp), ['uber-deploy-live']);
     const after = JSON.parse(readFileSync(path.join(p.root, '.uber', 'state.json'), 'utf8')) as UberState;
     assert.equal(after.profiles['ci-2']!.healthy, true);
