@@ -12,22 +12,12 @@ import { holdsDir, locksDir } from '../../src/workspace/lockfiles.js';
 import { makeChaosProject, type ChaosProject } from '../support/project.js';
 import { killTagged, waitForNoTagged } from '../support/procs.js';
 import { runUber } from '../support/uber.js';
+import { prng } from '../../test/chaos/names.js';
 
 export const PROFILES = ['ci-1', 'ci-2', 'ci-3'] as const;
 const SPEC_FILES = 4;
 const TESTS_PER_FILE = 2;
 
-/** A small seeded PRNG (mulberry32): the same seed gives the same terminals. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const COMMANDS: readonly (readonly string[])[] = [
   ['deploy', '--branch', 'main'],
