@@ -75,6 +75,10 @@ describe('uber test: separate runs, honest outcomes (built binary)', function ()
   it('item 2: `-- --bail`: the files bail skipped are "not run (bail)", not crashed, not re-run, never passed', async () => {
     const slow = Object.fromEntries(['b', 'c', 'd', 'e', 'f'].map((n) => [`${n}-slow.spec.mjs`, 'runs/slow.spec.mjs']));
     const dir = project('bail', { 'a-fails.spec.mjs': 'runs/fails.spec.mjs', ...slow });
+    // history puts the failing file first (longest first; below the fair share, so it runs whole): bail then stops the rest
+    const files = { 'test/a-fails.spec.mjs': { ms: 3000, tests: {} }, ...Object.fromEntries(Object.keys(slow).map((f) => [`test/${f}`, { ms: 1000, tests: {} }])) };
+    mkdirSync(path.join(dir, '.uber'), { recursive: true });
+    writeFileSync(path.join(dir, '.uber/timings.json'), JSON.stringify({ version: 1, updatedAt: '', files }));
     const r = await runUber(['test', '--jobs', '2', '--reporter', 'dot', '--', '--bail'], { cwd: dir, env, timeoutMs: 280_000 });
     assert.equal(r.code, 1, r.stderr);
     assert.doesNotMatch(r.stderr, /crashed|re-running/);
