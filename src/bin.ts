@@ -16,6 +16,10 @@ const onSignal = (sig: NodeJS.Signals): void => {
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 
+// The AWS SDK warns once per process that its 2027 releases need Node 22; uber supports Node 20.19+ and its
+// output stays one clear line per problem (the user's own value of the switch wins).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const { main } = await import('./cli/main.js');
 const code = await main(process.argv.slice(2), { cwd: process.cwd(), env: process.env, stdout: process.stdout, stderr: process.stderr, signal: controller.signal });
 process.exitCode = code;

@@ -223,14 +223,19 @@ export async function deploy(ctx: Ctx, flags: DeployFlags, hooks: DeployHooks = 
   const interrupted = ctx.signal.aborted;
   const end = { runId, branch, repos: repoInfo, interrupted };
   const state = (await save((s) => mergeRunEnd(s, end))) ?? clean(mergeRunEnd(thisRunOnly(profiles, outcomes, runId, branch), end));
-  const unsaved = stateErrors.length > 0
-    ? `uber could not write ${paths.state} (${stateErrors[0]}); the deploys ran as shown above — free space or fix permissions before uber test reads the state.`
-    : undefined;
   const ok = outcomes.every((o) => isDeployed(o.status));
   if (begun) {
     const count = (st: string): number => outcomes.filter((o) => o.status === st).length;
-    finishRun(paths, begun, { endedAt: Date.now(), ok, interrupted, details: { pairs: outcomes.length, ok: count('ok'), noop: count('no-op'), unchanged: count('unchanged'), failed: count('failed'), cancelled: count('cancelled') } });
-    pruneHistory(paths, config.history);
+    try {
+      finishRun(paths, begun, { endedAt: Date.now(), ok, interrupted, details: { pairs: outcomes.length, ok: count('ok'), noop: count('no-op'), unchanged: count('unchanged'), failed: count('failed'), cancelled: count('cancelled') } });
+      pruneHistory(paths, config.history);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+      stateErrors.push(`${code}${code === 'ENOSPC' ? ': the disk is full' : ''}`); // a full disk at the end is said, never a crash
+    }
   }
+  const unsaved = stateErrors.length > 0
+    ? `uber could not write ${paths.state} (${stateErrors[0]}); the deploys ran as shown above — free space or fix permissions before uber test reads the state.`
+    : undefined;
   return { runId, profiles, state, statePath: paths.state, logs: run.logs, outcomes, ok, interrupted, unsaved, warnings, plan: changed, dryRun: false };
 }
