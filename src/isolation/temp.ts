@@ -11,7 +11,13 @@ export const RUN_TEMP_PREFIXES = ['uber-deploy-', 'uber-run-'] as const;
 /** mkdtemp under parent, with this process recorded as its owner. */
 export function ownedTempDir(parent: string, prefix: string): string {
   const dir = mkdtempSync(path.join(parent, prefix));
-  writeFileSync(path.join(dir, OWNER_MARKER), JSON.stringify({ host: HOST, pid: process.pid, pidStart: SELF_START }));
+  const marker = path.join(dir, OWNER_MARKER);
+  try {
+    writeFileSync(marker, JSON.stringify({ host: HOST, pid: process.pid, pidStart: SELF_START }));
+  } catch {
+    // a full TMPDIR: the run goes on (its deploys fail one by one, naming ENOSPC); unmarked, the folder is never swept
+    rmSync(marker, { force: true });
+  }
   return dir;
 }
 
