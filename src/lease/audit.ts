@@ -202,14 +202,22 @@ export interface Overlap {
  * Pairs of leases of one profile whose [start, end] intervals overlap by more than `toleranceMs` (clock noise
  * between processes). A lease logged twice (its holder and a breaker) counts once, with its earliest end.
  */
-export function findOverlaps(records: readonly AuditRecord[], toleranceMs = 1): Overlap[] {
+/**
+ * One record per lease: a lease can be logged twice (released by its holder, and its kept lock later broken after
+ * the holder died); the earliest end is when the holder stopped using the account.
+ */
+export function uniqueLeases(records: readonly AuditRecord[]): AuditRecord[] {
   const byId = new Map<string, AuditRecord>();
   for (const r of records) {
     const prev = byId.get(r.leaseId);
     if (!prev || r.end < prev.end) byId.set(r.leaseId, r);
   }
+  return [...byId.values()];
+}
+
+export function findOverlaps(records: readonly AuditRecord[], toleranceMs = 1): Overlap[] {
   const byProfile = new Map<string, AuditRecord[]>();
-  for (const r of byId.values()) byProfile.set(r.profile, [...(byProfile.get(r.profile) ?? []), r]);
+  for (const r of uniqueLeases(records)) byProfile.set(r.profile, [...(byProfile.get(r.profile) ?? []), r]);
   const out: Overlap[] = [];
   for (const [profile, list] of byProfile) {
     list.sort((x, y) => x.start - y.start);

@@ -71,8 +71,12 @@ export class Lease {
     this.controller.abort(this.problem);
   }
 
-  /** Frees the profile and appends the audit line; a lease broken by another process is left to that process. */
-  async release(): Promise<AuditRecord | undefined> {
+  /**
+   * Ends this use of the account: appends its audit line and aborts its signal (clients bound to it stop). The lock
+   * itself is freed by release(), or kept for the holder's next use (LeaseStore.park). Returns the audit record, or
+   * undefined when the lock on disk no longer named this lease (another process broke it) and nothing was logged.
+   */
+  endUse(): AuditRecord | undefined {
     if (this.ended) return undefined;
     const ours = this.stillOwned();
     this.ended = true;
@@ -81,10 +85,17 @@ export class Lease {
       rec = { leaseId: this.leaseId, profile: this.profile, pid: process.pid, file: this.owner.file, test: this.owner.test, ...holderFields(this.owner), start: this.start, end: now(), ended: 'released', host: this.owner.host };
       if (this.audit) appendAudit(this.audit, rec);
     }
+    this.controller.abort(this.problem ?? new LeaseEndedError(`lease ${this.leaseId} on "${this.profile}" ended`));
+    return rec;
+  }
+
+  /** Frees the profile and appends the audit line; a lease broken by another process is left to that process. */
+  async release(): Promise<AuditRecord | undefined> {
+    if (this.ended) return undefined;
+    const rec = this.endUse();
     await this.unlock().catch(() => undefined);
     // proper-lockfile forgets a lock it judged compromised; if the lock on disk still names us, free it here
-    if (ours && this.stillOwned()) removeOwned(this.lockPath, this.leaseId);
-    this.controller.abort(this.problem ?? new LeaseEndedError(`lease ${this.leaseId} on "${this.profile}" ended`));
+    if (rec && this.stillOwned()) removeOwned(this.lockPath, this.leaseId);
     return rec;
   }
 }

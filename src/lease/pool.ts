@@ -5,13 +5,18 @@ import type { ErrorCode } from '../errors/codes.js';
 import { now } from './clock.js';
 import type { Lease } from './lease.js';
 import { Queue } from './queue.js';
-import type { LeaseMeta, LeaseStore } from './store.js';
+import type { LeaseMeta, LeaseStore, Parked } from './store.js';
 import { secs } from '../util/format.js';
 
 /** A free profile that the waiters ahead have not taken within this long may be taken out of turn. */
 const TURN_GRACE_MS = 50;
 /** Rescan at least this often while waiting (dead holders make no fs event). */
 const POLL_MS = 50;
+/**
+ * How long a parked lock waits for its holder's next test (the next file reaches a worker within milliseconds)
+ * before it is freed; a waiter's ticket frees it at once.
+ */
+export const KEEP_MS = 250;
 
 export class LeaseTimeoutError extends Error {
   override readonly name = 'LeaseTimeoutError';
@@ -29,6 +34,9 @@ export class LeasePool {
   private watchers: FSWatcher[] | undefined;
   private generation = 0;
   private readonly sleepers = new Set<() => void>();
+  /** The lock kept from this process's last lease (park), its timer and the watch on the waiting line. */
+  private parked: { lock: Parked; timer: NodeJS.Timeout } | undefined;
+  private lineWatch: FSWatcher | undefined;
 
   constructor(
     readonly store: LeaseStore,
@@ -41,6 +49,12 @@ export class LeasePool {
   /** Leases one free profile: at once when nobody waits, else in arrival order. */
   async acquire(meta: LeaseMeta = {}, opts: AcquireOptions = {}): Promise<Lease> {
     const t0 = now();
+    const kept = this.unpark();
+    if (kept) {
+      const lease = this.queue.isEmpty() ? this.store.resume(kept, meta) : undefined;
+      if (lease) return done(lease, t0);
+      await this.store.releaseParked(kept);
+    }
     if (this.queue.isEmpty()) {
       const lease = await this.tryInOrder(this.rotated(process.pid), meta);
       if (lease) return done(lease, t0);
@@ -75,10 +89,55 @@ export class LeasePool {
     }
   }
 
+  /**
+   * Ends a lease's use (its audit line; its clients stop) and keeps its lock for this process's next acquire, which
+   * then costs no lock dir: only while nobody waits, and for KEEP_MS at most. Each test still has its own lease.
+   */
+  async park(lease: Lease): Promise<void> {
+    await this.releaseKept();
+    const lock = this.queue.isEmpty() ? this.store.park(lease) : undefined;
+    if (!lock) {
+      await lease.release();
+      return;
+    }
+    const timer = setTimeout(() => void this.releaseKept(), KEEP_MS);
+    timer.unref(); // an idle worker may exit: the lock is freed on exit (proper-lockfile's handler)
+    this.parked = { lock, timer };
+    this.watchLine();
+  }
+
+  /** Frees the parked lock, if any. */
+  async releaseKept(): Promise<void> {
+    const lock = this.unpark();
+    if (lock) await this.store.releaseParked(lock);
+  }
+
   /** Stops watching the lease dir (the pool stays usable; the next wait watches again). */
   close(): void {
     for (const w of this.watchers ?? []) w.close();
     this.watchers = undefined;
+    this.lineWatch?.close();
+    this.lineWatch = undefined;
+  }
+
+  private unpark(): Parked | undefined {
+    const p = this.parked;
+    this.parked = undefined;
+    if (p) clearTimeout(p.timer);
+    return p?.lock;
+  }
+
+  /** A ticket in the waiting line (another worker, run or deploy) frees the parked lock at once. */
+  private watchLine(): void {
+    if (this.lineWatch) return;
+    try {
+      this.lineWatch = watch(this.queue.dir, { persistent: false }, () => {
+        if (this.parked && !this.queue.isEmpty()) void this.releaseKept();
+      });
+      this.lineWatch.on('error', () => undefined);
+    } catch {
+      // no watch support: KEEP_MS still bounds the wait
+    }
   }
 
   /** Free profiles now, after breaking the locks of dead (or stale) holders. */

@@ -1,5 +1,5 @@
 // The lease store: one proper-lockfile lock dir per profile in a shared lease dir; take, inspect, break dead ones.
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import { appendAudit } from './audit.js';
@@ -7,7 +7,7 @@ import { breakLock, viewLock, type LockView } from './breaker.js';
 import { now } from './clock.js';
 import { Lease } from './lease.js';
 import { LockFs, OWNER_FILE } from './lockfs.js';
-import { holderFields, HOST, newLeaseId, ownerIsDead, ownerJson, SELF_START, type Owner } from './owner.js';
+import { holderFields, HOST, newLeaseId, ownerIsDead, ownerJson, readOwner, SELF_START, type Owner } from './owner.js';
 
 /** Default stale window: a lock whose mtime (refreshed every staleMs/3) is older than this may be broken. */
 export const DEFAULT_STALE_MS = 10_000;
@@ -34,12 +34,30 @@ export interface StoreOptions {
   readonly onCompromised?: ((lease: Lease, err: Error) => void) | undefined;
 }
 
+/** A lock this process holds, and the lease using it now (none while parked). */
+export interface Hold {
+  readonly lockPath: string;
+  unlock: () => Promise<void>;
+  current: Lease | undefined;
+  /** Set when proper-lockfile found the lock taken from us. */
+  broken: Error | undefined;
+}
+
+/** A lock kept between two uses (LeaseStore.park → resume or releaseParked). */
+export interface Parked {
+  readonly profile: string;
+  /** The owner record the lock names (its last use's). */
+  readonly owner: Owner;
+  readonly hold: Hold;
+}
+
 export class LeaseStore {
   readonly dir: string;
   readonly staleMs: number;
   readonly audit: string | undefined;
   private readonly fs = new LockFs();
   private readonly live = new Map<string, Lease>();
+  private readonly holds = new WeakMap<Lease, Hold>();
 
   constructor(private readonly opts: StoreOptions) {
     this.dir = opts.dir;
@@ -75,11 +93,10 @@ export class LeaseStore {
       start: now(),
       confirmed: false,
     };
-    const held: { lease?: Lease } = {};
+    const hold: Hold = { lockPath, unlock: () => Promise.resolve(), current: undefined, broken: undefined };
     this.fs.pending.set(lockPath, ownerJson(owner));
-    let unlock: () => Promise<void>;
     try {
-      unlock = await lockfile.lock(lockPath.slice(0, -'.lock'.length), {
+      hold.unlock = await lockfile.lock(lockPath.slice(0, -'.lock'.length), {
         lockfilePath: lockPath,
         realpath: false,
         retries: 0,
@@ -87,9 +104,10 @@ export class LeaseStore {
         update: Math.max(1000, Math.floor(this.staleMs / 3)),
         fs: this.fs,
         onCompromised: (err) => {
-          if (!held.lease) return;
-          held.lease.markCompromised(err);
-          this.opts.onCompromised?.(held.lease, err);
+          hold.broken = err;
+          if (!hold.current) return; // parked: the next use finds it broken and takes a fresh lock
+          hold.current.markCompromised(err);
+          this.opts.onCompromised?.(hold.current, err);
         },
       });
     } catch (e) {
@@ -99,21 +117,82 @@ export class LeaseStore {
       this.fs.pending.delete(lockPath);
     }
     this.fs.held.set(lockPath, owner.leaseId);
-    const lease = new Lease(owner, lockPath, this.audit, async () => {
-      this.live.delete(lockPath);
-      await unlock();
-    });
-    held.lease = lease;
-    this.live.set(lockPath, lease);
+    const lease = this.use(hold, owner);
     // the lease starts now, not when taking it began: rewrite start in place (same length, same dir mtime)
-    const confirmed = ownerJson({ ...owner, start: held.lease.start, confirmed: true });
+    const confirmed = ownerJson({ ...owner, start: lease.start, confirmed: true });
     const fd = openSync(`${lockPath}/${OWNER_FILE}`, 'r+');
     try {
       writeSync(fd, confirmed, 0);
     } finally {
       closeSync(fd);
     }
-    return held.lease;
+    return lease;
+  }
+
+  /** One use of a held lock: a Lease whose release frees the lock. */
+  private use(hold: Hold, owner: Owner): Lease {
+    const lease = new Lease(owner, hold.lockPath, this.audit, async () => {
+      if (this.live.get(hold.lockPath) === lease) this.live.delete(hold.lockPath);
+      hold.current = undefined;
+      await hold.unlock();
+    });
+    hold.current = lease;
+    this.holds.set(lease, hold);
+    this.live.set(hold.lockPath, lease);
+    return lease;
+  }
+
+  /**
+   * Ends `lease`'s use (its audit line, its signal) but keeps the lock, so this process's next test can use the
+   * account without taking the lock again (a lock dir costs ~2 ms of mkdir, rename and rm on ext4). Undefined,
+   * with the lease untouched, when it cannot be kept (ended, lost, or not this store's): release it instead.
+   */
+  park(lease: Lease): Parked | undefined {
+    const lockPath = this.lockPath(lease.profile);
+    const hold = this.holdOf(lease);
+    if (!hold || hold.broken || !lease.active || !lease.stillOwned()) return undefined;
+    lease.endUse();
+    hold.current = undefined;
+    this.live.delete(lockPath);
+    return { profile: lease.profile, owner: lease.owner, hold };
+  }
+
+  /**
+   * The next use of a parked lock: a new lease (its own id, test and start, written into the lock's owner record
+   * in place: the lock dir's mtime, which proper-lockfile watches, does not change). Undefined when the lock was
+   * lost meanwhile; release the parked lock then.
+   */
+  resume(parked: Parked, meta: LeaseMeta = {}): Lease | undefined {
+    const { hold } = parked;
+    if (hold.broken || hold.current) return undefined;
+    const owner: Owner = { ...parked.owner, leaseId: newLeaseId(), file: meta.file ?? null, test: meta.test ?? null, start: now(), confirmed: true };
+    const ownerFile = path.join(hold.lockPath, OWNER_FILE);
+    try {
+      const before = readOwner(ownerFile);
+      if (before?.leaseId !== parked.owner.leaseId) return undefined;
+      const json = ownerJson(owner);
+      const fd = openSync(ownerFile, 'r+');
+      try {
+        // never shorter than what it replaces (JSON allows trailing spaces): a reader never sees a cut record
+        writeSync(fd, json.padEnd(fstatSync(fd).size, ' '), 0);
+      } finally {
+        closeSync(fd);
+      }
+    } catch {
+      return undefined;
+    }
+    this.fs.held.set(hold.lockPath, owner.leaseId);
+    return this.use(hold, owner);
+  }
+
+  /** Frees a parked lock (when the lock was lost meanwhile, whoever took it keeps it). */
+  async releaseParked(parked: Parked): Promise<void> {
+    if (parked.hold.current) return;
+    await parked.hold.unlock().catch(() => undefined);
+  }
+
+  private holdOf(lease: Lease): Hold | undefined {
+    return this.live.get(this.lockPath(lease.profile)) === lease ? this.holds.get(lease) : undefined;
   }
 
   /** The profile's lock as seen now (undefined = free). */

@@ -68,7 +68,9 @@ async function drop(): Promise<void> {
   slot().lease = undefined;
   leaving?.();
   leaving = undefined;
-  await l?.release();
+  // the lease ends here; its lock is kept briefly for this worker's next test while nobody waits (LeasePool.park)
+  if (l && pool && settings) await (await pool).park(l);
+  else await l?.release();
 }
 
 if (settings && traceRole === 'worker') void leasePool(settings).catch(() => undefined); // a failure shows at the first lease

@@ -1,5 +1,5 @@
 // The user's mocha config, honoured: uber passes its own file list, so a "spec" in .mocharc must not add more files.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -22,7 +22,19 @@ function arr(v: unknown): string[] {
   return (Array.isArray(v) ? v : [v]).map(String);
 }
 
+/** mocha's rc names (lib/cli/config.cjs CONFIG_FILES); it looks for each in turn from cwd upwards. */
+const RC_NAMES = ['.mocharc.cjs', '.mocharc.js', '.mocharc.mjs', '.mocharc.yaml', '.mocharc.yml', '.mocharc.jsonc', '.mocharc.json'];
+
+function anyRcUpwards(cwd: string): boolean {
+  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
+    if (RC_NAMES.some((n) => statSync(path.join(dir, n), { throwIfNoEntry: false })?.isFile())) return true;
+    if (path.dirname(dir) === dir) return false;
+  }
+}
+
 export function readUserMochaConfig(cwd: string): UserMochaConfig {
+  // mocha's own loader (and the YAML parser it pulls in) only when there is an rc to read: most of a cold start
+  if (!anyRcUpwards(cwd)) return { file: undefined, spec: [], requires: [] };
   const mod = require('mocha/lib/cli/config.cjs') as MochaConfigModule;
   const file = mod.findConfig(cwd) ?? undefined;
   if (!file) return { file: undefined, spec: [], requires: [] };

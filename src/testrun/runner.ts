@@ -6,7 +6,7 @@ import path from 'node:path';
 import { say, type Ctx } from '../context.js';
 import { isAlive } from '../exec/alive.js';
 import { run } from '../exec/run.js';
-import { describeOverlap, findOverlaps, markAudit, readAuditSince } from '../lease/audit.js';
+import { describeOverlap, findOverlaps, markAudit, readAuditSince, uniqueLeases } from '../lease/audit.js';
 import { now } from '../lease/clock.js';
 import { LeaseStore } from '../lease/store.js';
 import { settingsToEnv } from '../mocha/settings.js';
@@ -135,7 +135,7 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx): Promise<TestRunOutc
   if (skipped.length > 0) problems.push(`${plural(skipped.length, 'file')} not run (bail): ${skipped.join(', ')}`);
   // this run's audit lines only (tagged with its id); overlaps are checked against every lease logged meanwhile, other runs' too
   const audit = readAuditSince(plan.paths.audit, auditMark);
-  const leases = audit.records.filter((r) => r.run === current.id);
+  const leases = uniqueLeases(audit.records.filter((r) => r.run === current.id));
   writeFileAtomic(current.leases, leases.map((r) => `${JSON.stringify(r)}\n`).join(''));
   const overlaps = findOverlaps(audit.records);
   trace('uber', 'lease audit checked', undefined, ctx.env);
