@@ -20,7 +20,9 @@ process.on('SIGTERM', onSignal);
 // output stays one clear line per problem (the user's own value of the switch wins).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-const { main } = await import('./cli/main.js');
+// the bundled command line (scripts/bundle-cli.mjs): same code as ./cli/main.js, a fraction of the modules to load
+const cli = new URL('./bundle/main.js', import.meta.url).href;
+const { main } = (await import(cli)) as typeof import('./cli/main.js');
 const code = await main(process.argv.slice(2), { cwd: process.cwd(), env: process.env, stdout: process.stdout, stderr: process.stderr, signal: controller.signal });
 process.exitCode = code;
 // Output flushes on a natural exit; a stray handle must not keep uber alive after its work is done.

@@ -60,9 +60,9 @@ function tsxLoader(): string {
 }
 
 function serverCommand(files: SandboxFiles, opts: UpOptions): string[] {
-  const here = fileURLToPath(import.meta.url);
-  const fromSource = here.endsWith('.ts'); // run from src/ under tsx (uber's own tests)
-  const script = path.join(path.dirname(here), fromSource ? 'server.ts' : 'server.js');
+  const fromSource = import.meta.url.endsWith('.ts'); // run from src/ under tsx (uber's own tests)
+  // from the sandbox folder itself, or from the bundled command line (dist/bundle/), one folder down either way
+  const script = fileURLToPath(new URL(`../sandbox/server.${fromSource ? 'ts' : 'js'}`, import.meta.url));
   const args = ['--dir', files.dir, '--accounts', String(opts.accounts), '--port', String(opts.basePort), ...(opts.inMemory ? ['--in-memory'] : [])];
   return [...(fromSource ? ['--import', tsxLoader()] : []), script, ...args];
 }
