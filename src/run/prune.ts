@@ -1,5 +1,6 @@
 // Bounded history: old run folders and rotated lease audits are removed, the audit is rotated, so cost never grows with age.
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { HistoryConfig } from '../config/schema.js';
@@ -41,25 +42,38 @@ function pointedAt(paths: UberPaths): Set<string> {
   return ids;
 }
 
-/** Removes run folders beyond the newest `history.runs` or older than `history.days`; keeps runs in progress and the latest ones. */
-export function pruneRuns(paths: UberPaths, history: Pick<HistoryConfig, 'runs' | 'days'>, nowMs: number = Date.now()): string[] {
+/** Run folders beyond the newest `history.runs` or older than `history.days`, except runs in progress and the latest ones. */
+function doomedRuns(paths: UberPaths, history: Pick<HistoryConfig, 'runs' | 'days'>, nowMs: number): string[] {
   if (!existsSync(paths.runs)) return [];
   const ids = readdirSync(paths.runs).filter(isRunId).sort().reverse(); // newest first: ids sort by start time
   const keep = pointedAt(paths);
-  const removed: string[] = [];
-  ids.forEach((id, i) => {
+  return ids.filter((id, i) => {
     const tooMany = i >= history.runs;
     const tooOld = nowMs - runIdTime(id) > history.days * DAY;
-    if (!(tooMany || tooOld) || keep.has(id) || inProgress(paths, id)) return;
-    rmSync(path.join(paths.runs, id), { recursive: true, force: true });
-    removed.push(id);
+    return (tooMany || tooOld) && !keep.has(id) && !inProgress(paths, id);
   });
-  return removed;
 }
 
-/** After a run: rotate the lease audit past its size, drop old rotated audits and old run folders. */
-export function pruneHistory(paths: UberPaths, history: HistoryConfig, nowMs: number = Date.now()): Pruned {
+/** Removes run folders beyond the newest `history.runs` or older than `history.days`; keeps runs in progress and the latest ones. */
+export function pruneRuns(paths: UberPaths, history: Pick<HistoryConfig, 'runs' | 'days'>, nowMs: number = Date.now()): string[] {
+  const ids = doomedRuns(paths, history, nowMs);
+  for (const id of ids) rmSync(path.join(paths.runs, id), { recursive: true, force: true });
+  return ids;
+}
+
+/**
+ * pruneRuns without blocking: a test run starts it beside mocha's start-up (removing folders is mostly waiting on
+ * the disk) and awaits it at its end. The run's own folder already exists, so it counts among the newest.
+ */
+export async function pruneRunsAsync(paths: UberPaths, history: Pick<HistoryConfig, 'runs' | 'days'>, nowMs: number = Date.now()): Promise<string[]> {
+  const ids = doomedRuns(paths, history, nowMs);
+  await Promise.all(ids.map((id) => rm(path.join(paths.runs, id), { recursive: true, force: true }).catch(() => undefined)));
+  return ids;
+}
+
+/** After a run: rotate the lease audit past its size, drop old rotated audits and old run folders (unless `runs` says which were already removed). */
+export function pruneHistory(paths: UberPaths, history: HistoryConfig, nowMs: number = Date.now(), runs?: readonly string[]): Pruned {
   const rotated = rotateAudit(paths.audit, history.auditMB * 1024 * 1024, new Date(nowMs));
   const audits = pruneAudits(paths.audit, history.auditFiles, history.days * DAY, nowMs);
-  return { runs: pruneRuns(paths, history, nowMs), audits, rotated };
+  return { runs: runs ? [...runs] : pruneRuns(paths, history, nowMs), audits, rotated };
 }

@@ -16,7 +16,7 @@ import { renderTestSummary, writeTestWaterfall } from '../report/index.js';
 import type { MochaEnd } from '../report/run.js';
 import { beginRun, finishRun, type Run } from '../run/finish.js';
 import { holdWorkspace } from '../workspace/hold.js';
-import { pruneHistory } from '../run/prune.js';
+import { pruneHistory, pruneRunsAsync } from '../run/prune.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { mochaArgv } from './argv.js';
 import type { TestPlan } from './plan.js';
@@ -63,6 +63,7 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx): Promise<TestRunOutc
   const bailFlag = plan.extra.some((a) => BAIL_FLAG.test(a));
   // straggler files run as units (one generated spec file each); `queue` holds what mocha is given
   const { args, itemOf } = writeUnitFiles(plan.units, plan.testCwd, path.join(root, 'units'));
+  const pruning = pruneRunsAsync(plan.paths, plan.history).catch(() => undefined); // old run folders go while mocha starts
   let queue = [...args];
   let mochaFailedAlone = false;
   // test output, crash tails, JUnit and tests.json pass through the same redaction as deploys
@@ -160,7 +161,7 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx): Promise<TestRunOutc
   const states = Object.fromEntries(['passed', 'failed', 'crashed', 'load-failed', 'bail'].map((s) => [s, files.filter((f) => f.record.state === s).length]));
   const { latest } = finishRun(plan.paths, current, { endedAt, ok, interrupted, details: { files: states, tests: tests.length, failed, leases: leases.length, overlaps: overlaps.length, problems } });
   if (latest) publishReports(current, plan.paths);
-  pruneHistory(plan.paths, plan.history);
+  pruneHistory(plan.paths, plan.history, Date.now(), await pruning);
   return { ok, interrupted, run: current, files, leases: leases.length, overlaps: overlaps.length, problems };
 }
 
