@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { findOverlaps, readAudit } from '../src/lease/audit.js';
 import type { TestRun } from '../src/report/run.js';
-import { ROOT, runUber } from './support/uber.js';
+import { processesWithEnv, ROOT, runUber } from './support/uber.js';
 
 const SUITES = path.join(ROOT, 'test', 'fixtures', 'suites');
 
@@ -97,10 +97,12 @@ describe('uber test (built binary)', function () {
       it(what, async () => {
         const dir = project(`bad-${what.replace(/\W+/g, '-')}`, { 'a.spec.mjs': 'crash/ok.spec.mjs' });
         prepare(dir);
-        const r = await runUber(['test', ...args], { cwd: dir, env, timeoutMs: 60_000 });
+        const mark = `${process.pid}-${what}`;
+        const r = await runUber(['test', ...args], { cwd: dir, env: { ...env, UBER_E2E_MARK: mark }, timeoutMs: 60_000 });
         assert.equal(r.code, 2, r.stderr);
         assert.match(r.stderr, message);
         assert.equal(r.stdout, '', 'no mocha output: no worker started');
+        assert.deepEqual(processesWithEnv('UBER_E2E_MARK', mark), [], 'the mocha uber started early exited with it');
         assert.equal(existsSync(path.join(dir, '.uber/reports/tests.json')), false);
       });
     }

@@ -1,6 +1,7 @@
 // Drives the built binary (node dist/bin.js) for e2e checks: run to completion, or start and signal it mid-run.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
 export const BIN = path.join(ROOT, 'dist', 'bin.js');
@@ -65,4 +66,19 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
+}
+
+/** Live processes whose environment holds `NAME=value` (read from /proc): what a run left behind, by a mark it passed down. */
+export function processesWithEnv(name: string, value: string): number[] {
+  const want = `${name}=${value}`;
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/environ`, 'latin1').split('\0').includes(want)) found.push(Number(entry));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return found;
 }

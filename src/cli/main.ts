@@ -3,7 +3,9 @@ import { CommanderError } from 'commander';
 import type { Ctx } from '../context.js';
 import { EXIT, exitCodeOf } from '../errors.js';
 import { redactText } from '../redact.js';
-import { buildProgram, fromCommanderError, type CommandResult } from './program.js';
+import { buildProgram, fromCommanderError, requestedCommand, type CommandResult } from './program.js';
+import { dropEarlyMocha, MOCHA_GRACE_MS, startEarlyMochaFor } from '../testrun/early.js';
+import { wantsColour, type MaybeTty } from '../ui/colour.js';
 
 /** What main needs from its surroundings: bin.ts passes the process's own, tests pass their own (never exits). */
 export type MainCtx = Pick<Ctx, 'cwd' | 'env' | 'stdout' | 'stderr' | 'signal'>;
@@ -20,6 +22,10 @@ export async function main(args: readonly string[], io: MainCtx): Promise<number
     io.stderr.write(`uber: ${redactText(message, io.env)}\n`);
   };
   const result: CommandResult = { code: EXIT.ok };
+  // `uber test`: mocha's process starts loading now, beside uber's own modules (src/testrun/early.ts)
+  if (requestedCommand(args) === 'test' && !args.some((a) => a === '--help' || a === '-h')) {
+    startEarlyMochaFor({ cwd: io.cwd, env: io.env, signal: io.signal, graceMs: MOCHA_GRACE_MS, color: wantsColour(io.stdout as MaybeTty, io.env) });
+  }
   try {
     await (await buildProgram(ctx, result, args)).parseAsync(['node', 'uber', ...args]);
     return io.signal.aborted ? EXIT.interrupted : result.code;
@@ -42,5 +48,7 @@ export async function main(args: readonly string[], io: MainCtx): Promise<number
     fail(`internal error (a bug in uber, please report it): ${(err as Error)?.message ?? String(err)}`);
     if (debug && err instanceof Error && err.stack) io.stderr.write(`${redactText(err.stack, io.env)}\n`);
     return EXIT.failed;
+  } finally {
+    await dropEarlyMocha(); // a usage error, --help or no files: the waiting mocha exits unused
   }
 }

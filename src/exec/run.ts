@@ -21,6 +21,8 @@ export interface RunOptions {
   readonly onSpawn?: ((pid: number) => void) | undefined;
   /** Register the process group with the sentinel so it dies when uber is killed (default true). */
   readonly watchParent?: boolean | undefined;
+  /** Written to the child's stdin once it resolves, then stdin closes (undefined: closed with nothing); default: no stdin. */
+  readonly input?: Promise<string | undefined> | undefined;
 }
 
 /** Why a process ended; the first cause wins. */
@@ -49,7 +51,15 @@ export async function run(argv: readonly string[], opts: RunOptions): Promise<Ru
   const guard = (opts.watchParent ?? true) ? groupGuard() : undefined;
   // node's own spawn (no execa: its ~100 modules cost every uber command ~0.1 s of start-up; what uber needs from a
   // child is here: its own group, pipes read as they come, how it ended). node looks `file` up in env.PATH.
-  const child = spawn(file, args, { cwd: opts.cwd, env: guard ? { ...opts.env, ...guard.env } : opts.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(file, args, { cwd: opts.cwd, env: guard ? { ...opts.env, ...guard.env } : opts.env, detached: true, stdio: [opts.input ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+  if (opts.input && child.stdin) {
+    const stdin = child.stdin;
+    stdin.on('error', () => undefined); // a child that exits first closes its end
+    void opts.input.then(
+      (text) => stdin.end(text),
+      () => stdin.end(),
+    );
+  }
   const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
     child.once('error', (error) => resolve({ code: null, signal: null, error })); // could not start (ENOENT, EACCES)
     child.once('close', (code, signal) => resolve({ code, signal }));

@@ -24,6 +24,7 @@ import { publishReports, testRunRecord, writeReports } from './reports.js';
 import { bailed, fileResult, missingFiles, readAttempt, type FileResult } from './results.js';
 import { wantsColour, type MaybeTty } from '../ui/colour.js';
 import { mark as trace } from './trace.js';
+import { MOCHA_GRACE_MS, type EarlyMocha } from './early.js';
 import { labelResults, mergeUnits, writeUnitFiles } from './units.js';
 
 export interface TestRunOutcome {
@@ -48,7 +49,7 @@ async function waitForDeath(pids: Iterable<number>, ms: number): Promise<void> {
   for (const pid of pids) while (isAlive(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
 }
 
-export async function runTestPlan(plan: TestPlan, ctx: Ctx): Promise<TestRunOutcome> {
+export async function runTestPlan(plan: TestPlan, ctx: Ctx, early?: EarlyMocha): Promise<TestRunOutcome> {
   const current = beginRun(plan.paths, 'test');
   // Held until the run ends: no sync moves a workspace repo under the running suite (src/workspace/hold.ts).
   await using _workspace = await holdWorkspace({ paths: plan.paths, runId: current.id, signal: ctx.signal, onWait: (line) => say(ctx, `uber test: ${line}`) });
@@ -83,7 +84,9 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx): Promise<TestRunOutc
       };
       const t0 = now();
       trace('uber', 'mocha spawning', undefined, ctx.env);
-      const exit = await run([process.execPath, ...argv], { cwd: plan.testCwd, env, signal: ctx.signal, stdout: out, stderr: err, graceMs: 3000 });
+      const how = { cwd: plan.testCwd, env, signal: ctx.signal, stdout: out, stderr: err, graceMs: MOCHA_GRACE_MS };
+      // the first attempt goes to the mocha that started with uber (src/testrun/early.ts), when there is one
+      const exit = attempt === 1 && early ? await early.start(argv.slice(1), how) : await run([process.execPath, ...argv], how);
       mocha.push({ attempt, files: queue.length, reason: exit.reason, ...(exit.exitCode !== undefined ? { exitCode: exit.exitCode } : {}), ...(exit.signal ? { signal: exit.signal } : {}) });
       const tail = `${exit.output.slice(-TAIL)}${exit.errorMessage ? `\nuber: cannot start mocha: ${exit.errorMessage}` : ''}`;
       trace('uber', 'mocha exited', undefined, ctx.env);

@@ -1,0 +1,32 @@
+// mocha's command line, started before uber knows what to run: mocha's modules load while uber plans (both cores
+// busy, not one after the other). The plan arrives as one JSON line on stdin — mocha's argv, the environment's
+// changes, the folder — and mocha then runs exactly as `mocha <argv>` would there. Nothing on stdin: exit quietly.
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+/** What uber sends once it has planned (src/testrun/early.ts). */
+export interface LaunchPlan {
+  readonly argv: string[];
+  readonly cwd: string;
+  readonly set: Record<string, string>;
+  readonly unset: string[];
+}
+
+const [bin, colour] = process.argv.slice(2);
+if (!bin || !colour) throw new Error('usage: launch.js <path to mocha/bin/mocha.js> --color|--no-color');
+// mocha's colours are decided as its modules load, from argv: the flag uber will pass is there from the start
+process.argv = [process.execPath, bin, colour];
+// mocha's CLI and core, warm before the plan comes (a failure here shows again when the bin loads below)
+const warm = import(pathToFileURL(path.join(path.dirname(bin), '..', 'lib', 'cli', 'cli.js')).href).catch(() => undefined);
+
+let text = '';
+process.stdin.setEncoding('utf8');
+for await (const chunk of process.stdin) text += chunk as string;
+await warm;
+if (text.trim() === '') process.exit(0); // uber did not need mocha after all (a usage error, nothing to run)
+const plan = JSON.parse(text) as LaunchPlan;
+for (const k of plan.unset) delete process.env[k];
+Object.assign(process.env, plan.set);
+process.chdir(plan.cwd);
+process.argv = [process.execPath, bin, ...plan.argv];
+await import(pathToFileURL(bin).href);

@@ -1,0 +1,83 @@
+// Starts mocha's process as `uber test` begins, so its start-up overlaps uber's own (src/mocha/launch.ts); the
+// runner hands it the command line when the plan is ready, or lets it go when there is nothing to run.
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { run, type RunResult } from '../exec/run.js';
+import type { LaunchPlan } from '../mocha/launch.js';
+import type { RunOptions } from '../exec/run.js';
+import { mochaBin } from './argv.js';
+
+/** SIGTERM → SIGKILL grace for mocha's process group. */
+export const MOCHA_GRACE_MS = 3000;
+
+export interface EarlyMocha {
+  /** Runs mocha with `argv` in `cwd` under `env` (the whole environment, as run() would get it). */
+  start(argv: readonly string[], opts: Pick<RunOptions, 'cwd' | 'env' | 'stdout' | 'stderr'>): Promise<RunResult>;
+  /** Lets the waiting process exit unused (a no-op after start). */
+  cancel(): Promise<void>;
+}
+
+/** The launcher, beside this module's plugin: dist/mocha/launch.js (or src/ under tsx). */
+function launcherPath(): string {
+  const self = fileURLToPath(import.meta.url);
+  return path.join(path.dirname(self), '..', 'mocha', `launch${path.extname(self)}`);
+}
+
+/** Spawns the waiting mocha; its output goes where start() says, its end comes back from start(). */
+export function startEarlyMocha(o: { cwd: string; env: NodeJS.ProcessEnv; signal: AbortSignal; graceMs: number; color: boolean }): EarlyMocha {
+  const spawnEnv = { ...o.env }; // as the process got it: start() sends what changed since
+  let give!: (text: string | undefined) => void;
+  const input = new Promise<string | undefined>((resolve) => (give = resolve));
+  const sinks: { stdout?: Writable | undefined; stderr?: Writable | undefined } = {};
+  // mocha prints nothing before it has its command line; after, its output goes where start() was told
+  const relay = (pick: 'stdout' | 'stderr'): Writable =>
+    new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        const to = sinks[pick];
+        if (to) to.write(chunk, cb);
+        else cb();
+      },
+    });
+  const ended = run([process.execPath, launcherPath(), mochaBin(), o.color ? '--color' : '--no-color'], { cwd: o.cwd, env: spawnEnv, signal: o.signal, graceMs: o.graceMs, input, stdout: relay('stdout'), stderr: relay('stderr') });
+  let used = false;
+  return {
+    start(argv, opts) {
+      used = true;
+      sinks.stdout = opts.stdout;
+      sinks.stderr = opts.stderr;
+      const set: Record<string, string> = {};
+      for (const [k, v] of Object.entries(opts.env)) if (v !== undefined && spawnEnv[k] !== v) set[k] = v;
+      const unset = Object.keys(spawnEnv).filter((k) => opts.env[k] === undefined);
+      give(JSON.stringify({ argv: [...argv], cwd: opts.cwd, set, unset } satisfies LaunchPlan));
+      return ended;
+    },
+    async cancel() {
+      if (used) return;
+      give(undefined);
+      await ended;
+    },
+  };
+}
+
+let pending: EarlyMocha | undefined;
+
+/**
+ * For `uber test`: starts the early mocha before the command's own modules load (src/cli/main.ts), so mocha's
+ * start overlaps all of uber's; the command takes it with takeEarlyMocha, and main lets it go if nobody did.
+ */
+export function startEarlyMochaFor(o: Parameters<typeof startEarlyMocha>[0]): void {
+  pending ??= startEarlyMocha(o);
+}
+
+/** The early mocha started for this command, if any (only once). */
+export function takeEarlyMocha(): EarlyMocha | undefined {
+  const e = pending;
+  pending = undefined;
+  return e;
+}
+
+/** Lets an early mocha that no command took exit. */
+export async function dropEarlyMocha(): Promise<void> {
+  await takeEarlyMocha()?.cancel();
+}
