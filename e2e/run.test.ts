@@ -1,7 +1,9 @@
 // uber run (the built binary, fixture sls, plain profiles): each account is tested only after its own deploys, the first before the slowest is ready.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { newRunId } from '../src/run/id.js';
+import { holdWorkspace } from '../src/workspace/hold.js';
 import { overlappingLeases, type AuditLine } from './support/demo-flow.js';
 import { makeChaosProject, type ChaosProject } from './support/project.js';
 import { waitForNoTagged, killTagged } from './support/procs.js';
@@ -105,6 +107,37 @@ describe('e2e: uber run pipelines deploy and test per account', function () {
     assert.equal(r.code, 1, r.stderr);
     assert.equal(testLeases(readAuditLines(p.dir)).length, 0);
     assert.match(r.stderr, /no tests ran: no account deployed without a failure/);
+  });
+
+  it('a test run holding the workspace: deploy and run skip its repos (exit 1, said once), leave every account healthy, and the next uber test runs', async () => {
+    const p = project({ SLS_FIXTURE_SLEEP_BY_PROFILE: '' });
+    made.push(p);
+    const file = path.join(p.dir, 'uber.config.yaml');
+    writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), sync: { waitForTests: 0 } }));
+    const first = await runUber(['deploy', '--branch', 'main'], { cwd: p.dir, env: p.env });
+    assert.equal(first.code, 0, first.stderr);
+    const runId = newRunId('test');
+    const hold = await holdWorkspace({ paths: { root: path.join(p.dir, '.uber') }, runId }); // this process stands in for the test run
+    try {
+      const starts = p.journal().filter((l) => l.event === 'start').length;
+      const deployed = await runUber(['deploy', '--branch', 'main'], { cwd: p.dir, env: p.env });
+      assert.equal(deployed.code, 1, deployed.stderr);
+      assert.equal(deployed.stderr.split('\n').filter((l) => l.includes(`repo "orders" is busy: test run ${runId}`)).length, 1, deployed.stderr);
+      assert.match(deployed.stderr, /6 skipped \(repo not synced, not deployed\)/);
+      assert.match(deployed.stderr, /all profiles healthy/);
+
+      const ran = await runUber(['run', '--branch', 'main'], { cwd: p.dir, env: p.env });
+      assert.equal(ran.code, 1, ran.stderr);
+      assert.match(ran.stderr, /not tested \(a repo did not sync, so its services were not deployed there\): ci-1, ci-2, ci-3/);
+      assert.match(ran.stderr, /no tests ran: no account was deployed \(a repo did not sync/);
+      assert.equal(p.journal().filter((l) => l.event === 'start').length, starts, 'nothing was deployed');
+      assert.equal(testLeases(readAuditLines(p.dir)).length, 0, 'no test of uber run leased an account');
+    } finally {
+      hold.release();
+    }
+    const tested = await runUber(['test', '--parallel'], { cwd: p.dir, env: p.env });
+    assert.equal(tested.code, 0, `the accounts' last deploys stand, so uber test runs: ${tested.stderr}`);
+    assert.equal(testLeases(readAuditLines(p.dir)).length, 12, 'every test leased an account');
   });
 
   it('refuses bad input with exit 2 before anything runs: no --branch, an unknown profile, a bad --jobs', async () => {

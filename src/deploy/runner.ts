@@ -44,8 +44,6 @@ export interface RunnerOptions {
   readonly backoff?: BackoffOptions | undefined;
   /** Account locking; without it pairs start as soon as a slot is free. */
   readonly accounts?: AccountGate | undefined;
-  /** Pairs that must not run, with why (e.g. their repo did not sync): they fail without an attempt. */
-  readonly refuse?: ((pair: Pair) => string | undefined) | undefined;
   readonly onEvent?: ((e: DeployEvent) => void) | undefined;
 }
 
@@ -220,11 +218,7 @@ export async function runDeploys(o: RunnerOptions): Promise<PairOutcome[]> {
   };
 
   try {
-    for (const item of items) {
-      const why = o.refuse?.(item.pair);
-      if (why !== undefined) void settle(item, 'failed', { failureClass: 'permanent', rule: 'not-synced', tail: [why] });
-    }
-    if (outcomes.size === o.pairs.length || o.pairs.length === 0) finish();
+    if (o.pairs.length === 0) finish();
     else if (cancel.signal.aborted) cancelWaiting();
     else pump();
     await allDone;

@@ -41,7 +41,8 @@ export interface RunResult {
  * Deploys take each account exclusively through the lease store the tests use and hold it until every deploy into it
  * has settled, so a test can never lease an account before its deploys end. Mocha starts once the first account is
  * ready and every other account is either held by its deploy or settled (so no account is leasable before its deploy
- * took it). An account whose deploy failed stays held by this run until the test phase ends: its tests never get it.
+ * took it). An account already failed or skipped then is left out of the tests' pool; one whose deploy fails later
+ * stays held by this run until the test phase ends: its tests never get it.
  */
 export async function runPipeline(ctx: Ctx, flags: RunFlags, hooks: RunHooks = {}): Promise<RunResult> {
   const start = Date.now();
@@ -68,7 +69,10 @@ export async function runPipeline(ctx: Ctx, flags: RunFlags, hooks: RunHooks = {
     if (unsettledFree.length > 0) return; // an account not yet held by its deploy must not be leasable
     testStart = Date.now();
     hooks.onTestsStart?.(readiness.ready);
-    tests = runTestPlan(plan, { ...ctx, signal: stopTests.signal }).finally(() => (testEnd = Date.now()));
+    // an account already unfit (failed, skipped) is left out of the tests' pool; one that fails later stays held (kept)
+    const unfit = new Set(readiness.failed);
+    const pool = { ...plan, profiles: plan.profiles.filter((p) => !unfit.has(p)) };
+    tests = runTestPlan(pool, { ...ctx, signal: stopTests.signal }).finally(() => (testEnd = Date.now()));
   };
   let deployed: DeployResult;
   try {
@@ -108,8 +112,14 @@ export async function runPipeline(ctx: Ctx, flags: RunFlags, hooks: RunHooks = {
     await hooks.onDeployEnd?.(deployed);
     startTests(); // every account settled: start if any is ready
     const outcome = await tests;
-    const noTests = outcome ? undefined : deployed.interrupted || ctx.signal.aborted ? 'interrupted before any account was ready' : 'no account deployed without a failure';
     const accounts = readiness?.settled ?? [];
+    const noTests = outcome
+      ? undefined
+      : deployed.interrupted || ctx.signal.aborted
+        ? 'interrupted before any account was ready'
+        : accounts.length > 0 && accounts.every((a) => a.state === 'skipped')
+          ? 'no account was deployed (a repo did not sync; see above)'
+          : 'no account deployed without a failure';
     const interrupted = deployed.interrupted || (outcome?.interrupted ?? false) || ctx.signal.aborted;
     return {
       deploy: deployed,
