@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { newRunId } from '../src/run/id.js';
+import { renderConfig, renderCredentials } from '../src/sandbox/aws-files.js';
+import { startSandbox } from '../test/deploy/accounts.js';
 import { holdWorkspace } from '../src/workspace/hold.js';
 import { overlappingLeases, type AuditLine } from './support/demo-flow.js';
 import { makeChaosProject, type ChaosProject } from './support/project.js';
@@ -107,6 +109,44 @@ describe('e2e: uber run pipelines deploy and test per account', function () {
     assert.equal(r.code, 1, r.stderr);
     assert.equal(testLeases(readAuditLines(p.dir)).length, 0);
     assert.match(r.stderr, /no tests ran: no account deployed without a failure/);
+  });
+
+  it('a run with nothing to deploy (every pair unchanged in its account) tests at once, and its summary says so', async () => {
+    const sb = await startSandbox(3);
+    try {
+      const accounts = sb.running.map((r) => r.account);
+      const p = makeChaosProject({
+        profiles: sb.profiles,
+        repos: [{ name: 'orders', services: ['services/a', 'services/b'] }],
+        deploy: { concurrency: 6, perProfile: 2, recordTable: `uber-deploys-${process.pid}` },
+        awsConfig: renderConfig(accounts, 'sandbox'),
+        awsCredentials: renderCredentials(accounts),
+      });
+      made.push(p);
+      writeSuite(p, 4, 3, 150);
+      const first = await runUber(['run', '--branch', 'main'], { cwd: p.dir, env: p.env });
+      assert.equal(first.code, 0, first.stderr);
+      const deploys = p.journal().filter((l) => l.event === 'start').length;
+      assert.equal(deploys, 6, 'the first run deployed every pair');
+
+      const again = await runUber(['run', '--branch', 'main'], { cwd: p.dir, env: p.env });
+      assert.equal(again.code, 0, again.stderr);
+      assert.equal(p.journal().filter((l) => l.event === 'start').length, deploys, 'nothing deployed the second time');
+      const err = again.stderr;
+      const testsStart = err.indexOf(`uber run: tests start on ${sb.profiles.join(', ')};`);
+      assert.ok(testsStart >= 0, `every account ready at once: ${err}`);
+      // the tests started before the deploy phase had even finished its bookkeeping: its end (the table) comes after
+      const deployEnd = err.indexOf('0 deploys: 0 ok, 0 no-op, 0 failed, 0 cancelled; 6 unchanged (not deployed)');
+      assert.ok(deployEnd > testsStart, `the tests started before the deploy phase ended: ${err}`);
+      assert.match(err, /deploys 0 ok, 0 failed, 6 unchanged \(not deployed\); accounts ready for tests: /);
+      assert.match(err, /nothing to deploy \(every service unchanged in every account\), so the tests started at once \(\+\d/);
+      const audit = readAuditLines(p.dir);
+      assert.equal(deployHolds(audit).length, 3, 'only the first run took the accounts for deploys');
+      assert.equal(testLeases(audit).length, 24, 'both runs tested every test');
+      assert.deepEqual(overlappingLeases(audit), []);
+    } finally {
+      await sb.stop();
+    }
   });
 
   it('a test run holding the workspace: deploy and run skip its repos (exit 1, said once), leave every account healthy, and the next uber test runs', async () => {

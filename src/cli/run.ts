@@ -24,7 +24,7 @@ function summaryOf(res: RunResult): string {
   return renderRunSummary({
     times: res.times,
     accounts: res.accounts,
-    deploys: { ok: res.deploy.outcomes.length - count('failed') - count('cancelled') - count('skipped'), failed: count('failed'), cancelled: count('cancelled'), skipped: count('skipped') },
+    deploys: { ok: count('ok') + count('no-op'), failed: count('failed'), cancelled: count('cancelled'), skipped: count('skipped'), unchanged: count('unchanged') },
     tests: res.tests && tests ? { passed: tests.filter((t) => t.state === 'passed').length, failed: tests.filter((t) => t.state === 'failed').length, ok: res.tests.ok } : undefined,
     noTests: res.noTests,
   });
