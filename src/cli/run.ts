@@ -51,7 +51,10 @@ export async function runCommand(ctx: Ctx, flags: RunFlags): Promise<{ code: 0 |
           failed: `uber run: a deploy into ${c.profile} failed; it will not be tested.`,
           skipped: `uber run: a repo did not sync, so ${c.profile} was not deployed; it will not be tested.`,
         }[c.state]),
-      onTestsStart: (ready) => say(ctx, `uber run: tests start on ${ready.join(', ')}; the other accounts join as their deploys end.`),
+      onTestsStart: (ready) =>
+        say(ctx, ready.length > 0
+          ? `uber run: tests start on ${ready.join(', ')}; the other accounts join as their deploys end.`
+          : 'uber run: tests start while every account deploys; each account joins as its deploys end.'),
       onDeployEnd: async (r) => {
         await view?.finish();
         view = undefined;

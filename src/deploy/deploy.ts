@@ -52,6 +52,8 @@ export interface DeployHooks {
   /** A line the user should see now (e.g. an account whose deploy records cannot be written). */
   readonly onNote?: ((line: string) => void) | undefined;
   readonly onEvent?: ((e: DeployEvent) => void) | undefined;
+  /** Take every account to deploy into at once, at the start, instead of each before its first deploy (uber run: its tests can start at once). */
+  readonly takeAccountsFirst?: boolean | undefined;
   /** The account is this run's, before its first deploy (its tests cannot lease it from here on). */
   readonly onAccountTaken?: ((profile: string) => void) | undefined;
   /** Keep a settled account held instead of freeing it; the caller then releases it (see AccountLockOptions.keep). */
@@ -204,6 +206,7 @@ export async function deploy(ctx: Ctx, flags: DeployFlags, hooks: DeployHooks = 
     envMode: config.deploy.env,
     tempParent,
     backoff: { baseMs: backoffBase(ctx.env) },
+    takeAccountsFirst: hooks.takeAccountsFirst,
     accounts: accountLocks({
       store,
       runId,

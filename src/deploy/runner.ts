@@ -44,6 +44,8 @@ export interface RunnerOptions {
   readonly backoff?: BackoffOptions | undefined;
   /** Account locking; without it pairs start as soon as a slot is free. */
   readonly accounts?: AccountGate | undefined;
+  /** Take every account at the start (plan order), not each when its first pair gets a slot. */
+  readonly takeAccountsFirst?: boolean | undefined;
   readonly onEvent?: ((e: DeployEvent) => void) | undefined;
 }
 
@@ -220,7 +222,10 @@ export async function runDeploys(o: RunnerOptions): Promise<PairOutcome[]> {
   try {
     if (o.pairs.length === 0) finish();
     else if (cancel.signal.aborted) cancelWaiting();
-    else pump();
+    else {
+      if (o.takeAccountsFirst) for (const profile of new Set(o.pairs.map((p) => p.profile))) accountReady(profile);
+      pump();
+    }
     await allDone;
     // outcomes can arrive before every settle() returned: wait for the profiles' hand-over to the account gate
     while (closing.length > 0) await Promise.all(closing.splice(0));
