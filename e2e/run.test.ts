@@ -1,6 +1,6 @@
 // uber run (the built binary, fixture sls, plain profiles): each account is tested only after its own deploys, the first before the slowest is ready.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { newRunId } from '../src/run/id.js';
 import { renderConfig, renderCredentials } from '../src/sandbox/aws-files.js';
@@ -69,12 +69,32 @@ describe('e2e: uber run pipelines deploy and test per account', function () {
       const hold = deployHolds(audit).find((h) => h.profile === t.profile);
       assert.ok(hold && t.start >= hold.end, `the deploy's hold of ${t.profile} ended at ${hold?.end}, a test leased it at ${t.start}`);
     }
+    // and each deploy hold covered its account's deploys from the first start to the last end
+    for (const profile of PROFILES) {
+      const hold = deployHolds(audit).find((h) => h.profile === profile)!;
+      const starts = p.journal().filter((l) => l.event === 'start' && l.key.endsWith(`@${profile}`)).map((l) => l.time);
+      assert.ok(hold.start <= Math.min(...starts) && hold.end >= ends.get(profile)!, `${profile}: the deploy's hold covers its deploys`);
+    }
     const firstTest = Math.min(...tests.map((t) => t.start));
     assert.ok(firstTest < ends.get('ci-3')!, 'tests started while ci-3 was still deploying');
     assert.deepEqual(overlappingLeases(audit), []);
+    // the audit as uber test writes it: each test's lease names its test, file and the one test run; each deploy hold its deploy run
+    const testRuns = new Set(tests.map((t) => t.run));
+    assert.equal(testRuns.size, 1, 'one test run');
+    assert.match([...testRuns][0] ?? '', /test/);
+    for (const t of tests) assert.ok(t.test && t.file?.endsWith('.spec.mjs') && t.ended === 'released', JSON.stringify(t));
+    const deployRuns = new Set(deployHolds(audit).map((h) => h.run));
+    assert.equal(deployRuns.size, 1);
+    assert.ok(!deployRuns.has([...testRuns][0]), 'deploy holds are the deploy run\'s, not the test run\'s');
     assert.deepEqual(p.leases(), [], 'no lock left');
     assert.deepEqual(p.tempLeft(), [], 'no temp dir left');
-    assert.match(r.stderr, /uber run: tests start on ci-1/);
+    // uber report reads this run's tests as it reads uber test's: 12 tests, each with its account
+    const report = await runUber(['report', '--tests', '--json'], { cwd: p.dir, env: p.env });
+    assert.equal(report.code, 0, report.stderr);
+    const summary = (JSON.parse(report.stdout) as { tests: { summary: { tests: { passed: number }; profiles: { profile: string; tests: number }[] } } }).tests.summary;
+    assert.equal(summary.tests.passed, 12, report.stdout);
+    assert.equal(summary.profiles.reduce((a, x) => a + x.tests, 0), 12, report.stdout);
+    assert.match(r.stderr, /uber run: tests start (on ci-1|while every account deploys)/);
     assert.match(r.stderr, /deploy then test would take about .*saved/);
     const page = /one time axis: (\S+run-waterfall\.html)/.exec(r.stderr)?.[1];
     assert.ok(page && existsSync(page), 'the run waterfall was written');
@@ -109,6 +129,8 @@ describe('e2e: uber run pipelines deploy and test per account', function () {
     assert.equal(r.code, 1, r.stderr);
     assert.equal(testLeases(readAuditLines(p.dir)).length, 0);
     assert.match(r.stderr, /no tests ran: no account deployed without a failure/);
+    // mocha had started while they deployed; stopped before any test, its run says nothing (no "crashed" files)
+    assert.doesNotMatch(r.stderr, /crashed|0 tests in/);
   });
 
   it('a run with nothing to deploy (every pair unchanged in its account) tests at once, and its summary says so', async () => {
@@ -197,24 +219,32 @@ describe('e2e: uber run pipelines deploy and test per account', function () {
   });
 
   for (const phase of ['deploy', 'test'] as const) {
-    it(`Ctrl-C in the ${phase} phase: exit 130, no process, lock or temp dir left`, async () => {
-      const p = project();
+    it(`Ctrl-C in the ${phase} phase: exit 130, no process, lease, workspace hold or temp dir (deploy HOMEs) left`, async () => {
+      // deploy phase: no account can be ready when Ctrl-C comes (mocha may already wait for one); test phase: ci-1 soon is
+      const p = project(phase === 'deploy' ? { SLS_FIXTURE_SLEEP_BY_PROFILE: 'ci-1=6000,ci-2=6000,ci-3=8000' } : {});
       made.push(p);
+      const log = path.join(p.root, 'profiles.log'); // writeSuite's: each test appends its account when it starts
       const run = startUber(['run', '--branch', 'main'], { cwd: p.dir, env: p.env, timeoutMs: 120_000 });
-      // deploy phase: once a deploy is running; test phase: once tests have started (ci-3 still deploying)
-      const moment = phase === 'deploy' ? /ci-3/ : /uber run: tests start on/;
-      for (const until = Date.now() + 60_000; !moment.test(run.stderr()) && Date.now() < until; ) await sleep(20);
-      assert.match(run.stderr(), moment, 'the moment came');
-      if (phase === 'test') await sleep(300); // a test is holding an account
+      // deploy phase: once a deploy into ci-3 runs, before any test; test phase: once a test holds an account (ci-3 still deploying)
+      const moment = phase === 'deploy' ? (): boolean => /deploy ci-3 .*attempt 1 started/.test(run.stderr()) : (): boolean => existsSync(log) && readFileSync(log, 'utf8').trim() !== '';
+      for (const until = Date.now() + 60_000; !moment() && Date.now() < until; ) await sleep(20);
+      assert.ok(moment(), `the moment came: ${run.stderr()}`);
+      const ends = deployEnds(p);
+      assert.ok(!ends.has('ci-3'), 'ci-3 was still deploying');
+      if (phase === 'deploy') assert.ok(!existsSync(log), 'no test had started');
       process.kill(run.pid, 'SIGINT');
       const res = await run.done;
       const left = await waitForNoTagged(p.tag, 6000);
       killTagged(p.tag);
       assert.equal(res.code, 130, res.stderr);
-      assert.deepEqual(left, [], 'no child left');
-      assert.deepEqual(p.leases(), [], 'no lock left');
-      assert.deepEqual(p.tempLeft(), [], 'no temp dir left');
-      assert.deepEqual(overlappingLeases(readAuditLines(p.dir)), []);
+      assert.deepEqual(left, [], 'no child left (deploys, mocha and its workers)');
+      assert.deepEqual(p.leases(), [], 'no lease or deploy hold left');
+      assert.deepEqual(p.tempLeft(), [], 'no temp dir left (each deploy HOME lives in one)');
+      const holds = path.join(p.dir, '.uber', 'workspace', 'holds');
+      assert.deepEqual(existsSync(holds) ? readdirSync(holds) : [], [], 'no workspace hold left');
+      const audit = readAuditLines(p.dir);
+      assert.deepEqual(overlappingLeases(audit), []);
+      if (phase === 'test') assert.ok(testLeases(audit).length > 0, 'a test had leased an account');
     });
   }
 });
