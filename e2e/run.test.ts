@@ -191,7 +191,7 @@ describe('e2e: uber run pipelines deploy and test per account', function () {
       const ran = await runUber(['run', '--branch', 'main'], { cwd: p.dir, env: p.env });
       assert.equal(ran.code, 1, ran.stderr);
       assert.match(ran.stderr, /not tested \(a repo did not sync, so its services were not deployed there\): ci-1, ci-2, ci-3/);
-      assert.match(ran.stderr, /no tests ran: no account was deployed \(a repo did not sync/);
+      assert.match(ran.stderr, /no tests ran: every account has services of a repo that did not sync/);
       assert.equal(p.journal().filter((l) => l.event === 'start').length, starts, 'nothing was deployed');
       assert.equal(testLeases(readAuditLines(p.dir)).length, 0, 'no test of uber run leased an account');
     } finally {
@@ -200,6 +200,28 @@ describe('e2e: uber run pipelines deploy and test per account', function () {
     const tested = await runUber(['test', '--parallel'], { cwd: p.dir, env: p.env });
     assert.equal(tested.code, 0, `the accounts' last deploys stand, so uber test runs: ${tested.stderr}`);
     assert.equal(testLeases(readAuditLines(p.dir)).length, 12, 'every test leased an account');
+  });
+
+  it('a test run holding one repo of two: uber run deploys the other, tests no account (each misses the held repo) and says why', async () => {
+    const p = makeChaosProject({ profiles: PROFILES, repos: [{ name: 'orders' }, { name: 'users' }], deploy: { concurrency: 6, perProfile: 2 } });
+    made.push(p);
+    writeSuite(p, 2, 2, 50);
+    const file = path.join(p.dir, 'uber.config.yaml');
+    writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), sync: { waitForTests: 0 } }));
+    assert.equal((await runUber(['sync', '--branch', 'main'], { cwd: p.dir, env: p.env })).code, 0);
+    const hold = await holdWorkspace({ paths: { root: path.join(p.dir, '.uber') }, runId: newRunId('test'), repos: ['orders'] });
+    try {
+      const r = await runUber(['run', '--branch', 'main'], { cwd: p.dir, env: p.env });
+      assert.equal(r.code, 1, r.stderr);
+      assert.deepEqual(p.journal().filter((l) => l.event === 'start').map((l) => l.key.split('@')[0]).sort(), ['users-a', 'users-a', 'users-a']);
+      assert.match(r.stderr, /deploys 3 ok, 0 failed, 3 skipped; accounts ready for tests: none\./);
+      assert.match(r.stderr, /not tested \(a repo did not sync, so its services were not deployed there\): ci-\d, ci-\d, ci-\d\./);
+      assert.equal(testLeases(readAuditLines(p.dir)).length, 0, 'no test leased an account');
+      assert.doesNotMatch(r.stderr, /crashed|0 tests in/);
+      assert.deepEqual(p.leases(), [], 'every account released');
+    } finally {
+      hold.release();
+    }
   });
 
   it('refuses bad input with exit 2 before anything runs: no --branch, an unknown profile, a bad --jobs', async () => {

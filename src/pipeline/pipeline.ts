@@ -68,6 +68,11 @@ export async function runPipeline(ctx: Ctx, flags: RunFlags, hooks: RunHooks = {
   // a test may wait for the first account's deploys on top of its own lease wait: at most what they can take
   const attempts = resolveRetries(flags.deploy.retry, config) + 1;
   let deployBudgetMs = 0;
+  /** Every account settled and none is ready: tests that wait for one would wait in vain. */
+  const NO_ACCOUNT = new Error('no account is ready for tests');
+  // the test phase says nothing until an account is ready (nothing at all when none ever is)
+  const output = { stdout: new HeldOutput(ctx.stdout), stderr: new HeldOutput(ctx.stderr) };
+  const openOutput = (): void => Object.values(output).forEach((o) => o.open());
   const startTests = (): void => {
     if (tests || ctx.signal.aborted || !readiness) return;
     if (readiness.done && readiness.ready.length === 0) return; // nothing to test on
@@ -85,11 +90,6 @@ export async function runPipeline(ctx: Ctx, flags: RunFlags, hooks: RunHooks = {
       else openOutput();
     });
   };
-  /** Every account settled and none is ready: tests that wait for one would wait in vain. */
-  const NO_ACCOUNT = new Error('no account is ready for tests');
-  // the test phase says nothing until an account is ready (nothing at all when none ever is)
-  const output = { stdout: new HeldOutput(ctx.stdout), stderr: new HeldOutput(ctx.stderr) };
-  const openOutput = (): void => Object.values(output).forEach((o) => o.open());
   const stopIfNoAccount = (): void => {
     if (tests && readiness?.done && readiness.ready.length === 0 && !stopTests.signal.aborted) stopTests.abort(NO_ACCOUNT);
   };
@@ -121,8 +121,9 @@ export async function runPipeline(ctx: Ctx, flags: RunFlags, hooks: RunHooks = {
         startTests();
       },
       // a failed account stays ours until the tests end, so no test of this run (or anyone's) leases it meanwhile
-      keepAccount: (_profile, outcomes, release) => {
-        if (outcomes.every(deployedWell)) return false;
+      // (its own deploys may all be well while a skipped repo's services leave it unfit: readiness has them all)
+      keepAccount: (profile, outcomes, release) => {
+        if (outcomes.every(deployedWell) && readiness?.state(profile) === 'ready') return false;
         kept.push(release);
         return true;
       },
@@ -145,7 +146,7 @@ export async function runPipeline(ctx: Ctx, flags: RunFlags, hooks: RunHooks = {
       : deployed.interrupted || ctx.signal.aborted
         ? 'interrupted before any account was ready'
         : accounts.length > 0 && accounts.every((a) => a.state === 'skipped')
-          ? 'no account was deployed (a repo did not sync; see above)'
+          ? 'every account has services of a repo that did not sync (see above)'
           : 'no account deployed without a failure';
     const interrupted = deployed.interrupted || (outcome?.interrupted ?? false) || ctx.signal.aborted;
     return {
