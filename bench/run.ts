@@ -2,7 +2,10 @@
 // 3 accounts whose deploys take 1×, 3× and 5× a unit; a suite that, run alone on the 3 accounts, takes about as long as
 // the deploys (5 units: 15 units of lease time). Usage: npx tsx bench/run.ts [unitMs=1000] [runs=3] [suiteUnits=15]
 // (suiteUnits = the suite's lease time in units; 5 = a suite whose total test time equals the slowest deploy). Needs dist/.
+// The two ways alternate (sequential, pipelined, sequential, ...) so a shared machine's load falls on both alike; the
+// figure is the median of the per-pair ratios beside the ratio of the medians, with the load average before and after.
 import { rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { makeChaosProject } from '../e2e/support/project.js';
 import { writeSuite } from '../e2e/support/suite.js';
@@ -49,7 +52,9 @@ async function timed(steps: string[][]): Promise<number> {
   return performance.now() - t;
 }
 
+const load = (): string => os.loadavg().map((x) => x.toFixed(2)).join(' ');
 try {
+  const loadBefore = load();
   await timed([['sync', '--branch', 'main']]); // clone once: both ways then fetch an up-to-date workspace
   const sequential: number[] = [];
   const pipelined: number[] = [];
@@ -61,10 +66,12 @@ try {
   const pipe = median(pipelined);
   const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
   const ideal = idealRatio(suiteUnits);
+  const paired = pipelined.map((x, i) => x / sequential[i]!);
   console.log(`unit ${unit} ms, ${runs} runs each; deploys 1×/3×/5× unit, suite of ${FILES * TESTS} tests = ${suiteUnits} units of lease time on 3 accounts`);
   console.log(`uber deploy && uber test: median ${s(seq)}   (${sequential.map(s).join(', ')})`);
   console.log(`uber run:                 median ${s(pipe)}   (${pipelined.map(s).join(', ')})`);
-  console.log(`ratio ${(pipe / seq).toFixed(3)} (target ≤ 0.75; ideal without start-up costs ${ideal.toFixed(2)})`);
+  console.log(`ratio of medians ${(pipe / seq).toFixed(3)}; median of paired ratios ${median(paired).toFixed(3)} (${paired.map((r) => r.toFixed(3)).join(', ')})`);
+  console.log(`target ≤ 0.75; ideal without start-up costs ${ideal.toFixed(2)}; ${os.availableParallelism()} cores, load average (1/5/15 min) before ${loadBefore}, after ${load()}`);
 } finally {
   p.cleanup();
 }

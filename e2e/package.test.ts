@@ -1,5 +1,5 @@
 // uber as a team installs it: `npm pack`, install the tarball into a fresh project, then its bin, its API
-// (import('uber'): sync, deploy, test, doctor; silent, no exit), `uber/client` inside a leased test, and its types.
+// (import('uber'): sync, deploy, test, run, doctor; silent, no exit), `uber/client` inside a leased test, and its types.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,6 +23,20 @@ const deployed = await uber.deploy({ cwd, env, branch: 'main', sync: false, prof
 out.deploy = { ok: deployed.ok, pairs: deployed.outcomes.map((o) => [o.pair.profile, o.status]), healthy: Object.keys(deployed.state.profiles) };
 const tested = await uber.test({ cwd, env });
 out.test = { ok: tested.ok, tests: tested.files.flatMap((f) => f.tests.map((t) => [t.title, t.state, t.profile])) };
+const ran = await uber.run({ cwd, env, branch: 'main', profiles: 'p-1,p-2', jobs: 2 });
+out.run = {
+  ok: ran.ok,
+  interrupted: ran.interrupted,
+  pairs: ran.deploy.outcomes.map((o) => [o.pair.profile, o.status]),
+  accounts: ran.accounts.map((a) => [a.profile, a.state]).sort(),
+  tests: ran.tests.files.flatMap((f) => f.tests.map((t) => t.state)),
+  phases: ran.times.deployEnd >= ran.times.start && ran.times.testStart >= ran.times.start && ran.times.end >= ran.times.testEnd,
+};
+try {
+  await uber.run({ cwd, env });
+} catch (e) {
+  out.runNoBranch = [e.name, e.code];
+}
 try {
   await uber.doctor({ cwd, env, profiles: 'no-such-profile' });
   out.doctor = 'resolved';
@@ -59,7 +73,7 @@ describe('installed uber/client', () => {
 
 /** A TypeScript consumer: the API's and the client's types resolve through the "types" conditions, and they are not `any`. */
 const TS_CONSUMER = `
-import { deploy, doctor, sync, test, UsageError, type DeployResult, type SyncOutcome, type TestRunOutcome } from 'uber';
+import { deploy, doctor, run, sync, test, UsageError, type AccountChange, type DeployResult, type RunResult, type SyncOutcome, type TestRunOutcome } from 'uber';
 import { clientFor, dynamodb } from 'uber/client';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
@@ -67,7 +81,12 @@ export async function typed(): Promise<boolean> {
   const s: SyncOutcome[] = await sync({ branch: 'main' });
   const d: DeployResult = await deploy({ branch: 'main', profiles: ['a'], retries: 1, concurrency: 'auto' });
   const t: TestRunOutcome = await test({ jobs: 2, leaseScope: 'file' });
-  const ok: boolean = (await doctor()).ok && d.ok && t.ok && s.length > 0;
+  const r: RunResult = await run({ branch: 'main', profiles: ['a', 'b'], retries: 1, jobs: 2, leaseScope: 'test', force: true });
+  const ready: AccountChange[] = r.accounts.filter((a) => a.state === 'ready');
+  const tested: TestRunOutcome | undefined = r.tests;
+  const ok: boolean = (await doctor()).ok && d.ok && t.ok && s.length > 0 && r.ok && ready.length > 0 && tested !== undefined;
+  // @ts-expect-error uber run has no dry run (it would test nothing)
+  await run({ branch: 'main', dryRun: true });
   // @ts-expect-error branch is required
   await deploy({});
   // @ts-expect-error leaseScope is "test" or "file"
@@ -149,17 +168,19 @@ describe('e2e: the packed package, installed into a fresh project', function () 
     assert.match(bad.stderr, /^uber: .*no-such-profile/);
   });
 
-  it("import('uber'): sync, deploy, test and doctor return outcomes, print nothing and never exit; uber/client works in a leased test", () => {
+  it("import('uber'): sync, deploy, test, run and doctor return outcomes, print nothing and never exit; uber/client works in a leased test", () => {
     writeFileSync(path.join(consumer, 'api.mjs'), API_SCRIPT);
     const r = spawnSync(process.execPath, ['api.mjs'], { cwd: consumer, env, encoding: 'utf8', timeout: 180_000 });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stderr, '', 'uber printed nothing on stderr');
     const out = JSON.parse(r.stdout) as Record<string, unknown>; // stdout holds only the script's own JSON
-    assert.deepEqual(out.exports, ['EXIT', 'InterruptedError', 'RunFailedError', 'UsageError', 'deploy', 'doctor', 'sync', 'test']);
+    assert.deepEqual(out.exports, ['EXIT', 'InterruptedError', 'RunFailedError', 'UsageError', 'deploy', 'doctor', 'run', 'sync', 'test']);
     assert.deepEqual(out.sync, [['orders', 'cloned', 'main']]);
     assert.deepEqual(out.deploy, { ok: true, pairs: [['p-1', 'ok'], ['p-2', 'ok']], healthy: ['p-1', 'p-2'] });
     assert.deepEqual(out.test, { ok: true, tests: [['sees the lease and builds a client for its profile', 'passed', (out.test as { tests: string[][] }).tests[0]![2]]] });
     assert.match(String((out.test as { tests: string[][] }).tests[0]![2]), /^p-[12]$/);
+    assert.deepEqual(out.run, { ok: true, interrupted: false, pairs: [['p-1', 'ok'], ['p-2', 'ok']], accounts: [['p-1', 'ready'], ['p-2', 'ready']], tests: ['passed'], phases: true });
+    assert.deepEqual(out.runNoBranch, ['UsageError', 'ERR_UBER_NO_BRANCH']);
     assert.deepEqual(out.doctor, ['UsageError', 'ERR_UBER_UNKNOWN_PROFILE', true]);
     assert.deepEqual(out.noBranch, ['UsageError', 'ERR_UBER_NO_BRANCH']);
     assert.match(String(out.clientOutsideLease), /No uber lease is active here/);

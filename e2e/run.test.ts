@@ -1,7 +1,11 @@
 // uber run (the built binary, fixture sls, plain profiles): each account is tested only after its own deploys, the first before the slowest is ready.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { newRunId } from '../src/run/id.js';
+import { renderConfig, renderCredentials } from '../src/sandbox/aws-files.js';
+import { startSandbox } from '../test/deploy/accounts.js';
+import { holdWorkspace } from '../src/workspace/hold.js';
 import { overlappingLeases, type AuditLine } from './support/demo-flow.js';
 import { makeChaosProject, type ChaosProject } from './support/project.js';
 import { waitForNoTagged, killTagged } from './support/procs.js';
@@ -65,12 +69,32 @@ describe('e2e: uber run pipelines deploy and test per account', function () {
       const hold = deployHolds(audit).find((h) => h.profile === t.profile);
       assert.ok(hold && t.start >= hold.end, `the deploy's hold of ${t.profile} ended at ${hold?.end}, a test leased it at ${t.start}`);
     }
+    // and each deploy hold covered its account's deploys from the first start to the last end
+    for (const profile of PROFILES) {
+      const hold = deployHolds(audit).find((h) => h.profile === profile)!;
+      const starts = p.journal().filter((l) => l.event === 'start' && l.key.endsWith(`@${profile}`)).map((l) => l.time);
+      assert.ok(hold.start <= Math.min(...starts) && hold.end >= ends.get(profile)!, `${profile}: the deploy's hold covers its deploys`);
+    }
     const firstTest = Math.min(...tests.map((t) => t.start));
     assert.ok(firstTest < ends.get('ci-3')!, 'tests started while ci-3 was still deploying');
     assert.deepEqual(overlappingLeases(audit), []);
+    // the audit as uber test writes it: each test's lease names its test, file and the one test run; each deploy hold its deploy run
+    const testRuns = new Set(tests.map((t) => t.run));
+    assert.equal(testRuns.size, 1, 'one test run');
+    assert.match([...testRuns][0] ?? '', /test/);
+    for (const t of tests) assert.ok(t.test && t.file?.endsWith('.spec.mjs') && t.ended === 'released', JSON.stringify(t));
+    const deployRuns = new Set(deployHolds(audit).map((h) => h.run));
+    assert.equal(deployRuns.size, 1);
+    assert.ok(!deployRuns.has([...testRuns][0]), 'deploy holds are the deploy run\'s, not the test run\'s');
     assert.deepEqual(p.leases(), [], 'no lock left');
     assert.deepEqual(p.tempLeft(), [], 'no temp dir left');
-    assert.match(r.stderr, /uber run: tests start on ci-1/);
+    // uber report reads this run's tests as it reads uber test's: 12 tests, each with its account
+    const report = await runUber(['report', '--tests', '--json'], { cwd: p.dir, env: p.env });
+    assert.equal(report.code, 0, report.stderr);
+    const summary = (JSON.parse(report.stdout) as { tests: { summary: { tests: { passed: number }; profiles: { profile: string; tests: number }[] } } }).tests.summary;
+    assert.equal(summary.tests.passed, 12, report.stdout);
+    assert.equal(summary.profiles.reduce((a, x) => a + x.tests, 0), 12, report.stdout);
+    assert.match(r.stderr, /uber run: tests start (on ci-1|while every account deploys)/);
     assert.match(r.stderr, /deploy then test would take about .*saved/);
     const page = /one time axis: (\S+run-waterfall\.html)/.exec(r.stderr)?.[1];
     assert.ok(page && existsSync(page), 'the run waterfall was written');
@@ -105,6 +129,99 @@ describe('e2e: uber run pipelines deploy and test per account', function () {
     assert.equal(r.code, 1, r.stderr);
     assert.equal(testLeases(readAuditLines(p.dir)).length, 0);
     assert.match(r.stderr, /no tests ran: no account deployed without a failure/);
+    // mocha had started while they deployed; stopped before any test, its run says nothing (no "crashed" files)
+    assert.doesNotMatch(r.stderr, /crashed|0 tests in/);
+  });
+
+  it('a run with nothing to deploy (every pair unchanged in its account) tests at once, and its summary says so', async () => {
+    const sb = await startSandbox(3);
+    try {
+      const accounts = sb.running.map((r) => r.account);
+      const p = makeChaosProject({
+        profiles: sb.profiles,
+        repos: [{ name: 'orders', services: ['services/a', 'services/b'] }],
+        deploy: { concurrency: 6, perProfile: 2, recordTable: `uber-deploys-${process.pid}` },
+        awsConfig: renderConfig(accounts, 'sandbox'),
+        awsCredentials: renderCredentials(accounts),
+      });
+      made.push(p);
+      writeSuite(p, 4, 3, 150);
+      const first = await runUber(['run', '--branch', 'main'], { cwd: p.dir, env: p.env });
+      assert.equal(first.code, 0, first.stderr);
+      const deploys = p.journal().filter((l) => l.event === 'start').length;
+      assert.equal(deploys, 6, 'the first run deployed every pair');
+
+      const again = await runUber(['run', '--branch', 'main'], { cwd: p.dir, env: p.env });
+      assert.equal(again.code, 0, again.stderr);
+      assert.equal(p.journal().filter((l) => l.event === 'start').length, deploys, 'nothing deployed the second time');
+      const err = again.stderr;
+      const testsStart = err.indexOf(`uber run: tests start on ${sb.profiles.join(', ')};`);
+      assert.ok(testsStart >= 0, `every account ready at once: ${err}`);
+      // the tests started before the deploy phase had even finished its bookkeeping: its end (the table) comes after
+      const deployEnd = err.indexOf('0 deploys: 0 ok, 0 no-op, 0 failed, 0 cancelled; 6 unchanged (not deployed)');
+      assert.ok(deployEnd > testsStart, `the tests started before the deploy phase ended: ${err}`);
+      assert.match(err, /deploys 0 ok, 0 failed, 6 unchanged \(not deployed\); accounts ready for tests: /);
+      assert.match(err, /nothing to deploy \(every service unchanged in every account\), so the tests started at once \(\+\d/);
+      const audit = readAuditLines(p.dir);
+      assert.equal(deployHolds(audit).length, 3, 'only the first run took the accounts for deploys');
+      assert.equal(testLeases(audit).length, 24, 'both runs tested every test');
+      assert.deepEqual(overlappingLeases(audit), []);
+    } finally {
+      await sb.stop();
+    }
+  });
+
+  it('a test run holding the workspace: deploy and run skip its repos (exit 1, said once), leave every account healthy, and the next uber test runs', async () => {
+    const p = project({ SLS_FIXTURE_SLEEP_BY_PROFILE: '' });
+    made.push(p);
+    const file = path.join(p.dir, 'uber.config.yaml');
+    writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), sync: { waitForTests: 0 } }));
+    const first = await runUber(['deploy', '--branch', 'main'], { cwd: p.dir, env: p.env });
+    assert.equal(first.code, 0, first.stderr);
+    const runId = newRunId('test');
+    const hold = await holdWorkspace({ paths: { root: path.join(p.dir, '.uber') }, runId }); // this process stands in for the test run
+    try {
+      const starts = p.journal().filter((l) => l.event === 'start').length;
+      const deployed = await runUber(['deploy', '--branch', 'main'], { cwd: p.dir, env: p.env });
+      assert.equal(deployed.code, 1, deployed.stderr);
+      assert.equal(deployed.stderr.split('\n').filter((l) => l.includes(`repo "orders" is busy: test run ${runId}`)).length, 1, deployed.stderr);
+      assert.match(deployed.stderr, /6 skipped \(repo not synced, not deployed\)/);
+      assert.match(deployed.stderr, /all profiles healthy/);
+
+      const ran = await runUber(['run', '--branch', 'main'], { cwd: p.dir, env: p.env });
+      assert.equal(ran.code, 1, ran.stderr);
+      assert.match(ran.stderr, /not tested \(a repo did not sync, so its services were not deployed there\): ci-1, ci-2, ci-3/);
+      assert.match(ran.stderr, /no tests ran: every account has services of a repo that did not sync/);
+      assert.equal(p.journal().filter((l) => l.event === 'start').length, starts, 'nothing was deployed');
+      assert.equal(testLeases(readAuditLines(p.dir)).length, 0, 'no test of uber run leased an account');
+    } finally {
+      hold.release();
+    }
+    const tested = await runUber(['test', '--parallel'], { cwd: p.dir, env: p.env });
+    assert.equal(tested.code, 0, `the accounts' last deploys stand, so uber test runs: ${tested.stderr}`);
+    assert.equal(testLeases(readAuditLines(p.dir)).length, 12, 'every test leased an account');
+  });
+
+  it('a test run holding one repo of two: uber run deploys the other, tests no account (each misses the held repo) and says why', async () => {
+    const p = makeChaosProject({ profiles: PROFILES, repos: [{ name: 'orders' }, { name: 'users' }], deploy: { concurrency: 6, perProfile: 2 } });
+    made.push(p);
+    writeSuite(p, 2, 2, 50);
+    const file = path.join(p.dir, 'uber.config.yaml');
+    writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), sync: { waitForTests: 0 } }));
+    assert.equal((await runUber(['sync', '--branch', 'main'], { cwd: p.dir, env: p.env })).code, 0);
+    const hold = await holdWorkspace({ paths: { root: path.join(p.dir, '.uber') }, runId: newRunId('test'), repos: ['orders'] });
+    try {
+      const r = await runUber(['run', '--branch', 'main'], { cwd: p.dir, env: p.env });
+      assert.equal(r.code, 1, r.stderr);
+      assert.deepEqual(p.journal().filter((l) => l.event === 'start').map((l) => l.key.split('@')[0]).sort(), ['users-a', 'users-a', 'users-a']);
+      assert.match(r.stderr, /deploys 3 ok, 0 failed, 3 skipped; accounts ready for tests: none\./);
+      assert.match(r.stderr, /not tested \(a repo did not sync, so its services were not deployed there\): ci-\d, ci-\d, ci-\d\./);
+      assert.equal(testLeases(readAuditLines(p.dir)).length, 0, 'no test leased an account');
+      assert.doesNotMatch(r.stderr, /crashed|0 tests in/);
+      assert.deepEqual(p.leases(), [], 'every account released');
+    } finally {
+      hold.release();
+    }
   });
 
   it('refuses bad input with exit 2 before anything runs: no --branch, an unknown profile, a bad --jobs', async () => {
@@ -124,24 +241,32 @@ describe('e2e: uber run pipelines deploy and test per account', function () {
   });
 
   for (const phase of ['deploy', 'test'] as const) {
-    it(`Ctrl-C in the ${phase} phase: exit 130, no process, lock or temp dir left`, async () => {
-      const p = project();
+    it(`Ctrl-C in the ${phase} phase: exit 130, no process, lease, workspace hold or temp dir (deploy HOMEs) left`, async () => {
+      // deploy phase: no account can be ready when Ctrl-C comes (mocha may already wait for one); test phase: ci-1 soon is
+      const p = project(phase === 'deploy' ? { SLS_FIXTURE_SLEEP_BY_PROFILE: 'ci-1=6000,ci-2=6000,ci-3=8000' } : {});
       made.push(p);
+      const log = path.join(p.root, 'profiles.log'); // writeSuite's: each test appends its account when it starts
       const run = startUber(['run', '--branch', 'main'], { cwd: p.dir, env: p.env, timeoutMs: 120_000 });
-      // deploy phase: once a deploy is running; test phase: once tests have started (ci-3 still deploying)
-      const moment = phase === 'deploy' ? /ci-3/ : /uber run: tests start on/;
-      for (const until = Date.now() + 60_000; !moment.test(run.stderr()) && Date.now() < until; ) await sleep(20);
-      assert.match(run.stderr(), moment, 'the moment came');
-      if (phase === 'test') await sleep(300); // a test is holding an account
+      // deploy phase: once a deploy into ci-3 runs, before any test; test phase: once a test holds an account (ci-3 still deploying)
+      const moment = phase === 'deploy' ? (): boolean => /deploy ci-3 .*attempt 1 started/.test(run.stderr()) : (): boolean => existsSync(log) && readFileSync(log, 'utf8').trim() !== '';
+      for (const until = Date.now() + 60_000; !moment() && Date.now() < until; ) await sleep(20);
+      assert.ok(moment(), `the moment came: ${run.stderr()}`);
+      const ends = deployEnds(p);
+      assert.ok(!ends.has('ci-3'), 'ci-3 was still deploying');
+      if (phase === 'deploy') assert.ok(!existsSync(log), 'no test had started');
       process.kill(run.pid, 'SIGINT');
       const res = await run.done;
       const left = await waitForNoTagged(p.tag, 6000);
       killTagged(p.tag);
       assert.equal(res.code, 130, res.stderr);
-      assert.deepEqual(left, [], 'no child left');
-      assert.deepEqual(p.leases(), [], 'no lock left');
-      assert.deepEqual(p.tempLeft(), [], 'no temp dir left');
-      assert.deepEqual(overlappingLeases(readAuditLines(p.dir)), []);
+      assert.deepEqual(left, [], 'no child left (deploys, mocha and its workers)');
+      assert.deepEqual(p.leases(), [], 'no lease or deploy hold left');
+      assert.deepEqual(p.tempLeft(), [], 'no temp dir left (each deploy HOME lives in one)');
+      const holds = path.join(p.dir, '.uber', 'workspace', 'holds');
+      assert.deepEqual(existsSync(holds) ? readdirSync(holds) : [], [], 'no workspace hold left');
+      const audit = readAuditLines(p.dir);
+      assert.deepEqual(overlappingLeases(audit), []);
+      if (phase === 'test') assert.ok(testLeases(audit).length > 0, 'a test had leased an account');
     });
   }
 });

@@ -1,8 +1,10 @@
-// uber as a library (`import { deploy } from 'uber'`): sync, deploy, test and doctor return the outcomes the CLI prints from.
+// uber as a library (`import { deploy } from 'uber'`): sync, deploy, test, run and doctor return the outcomes the CLI prints from.
 import { Writable } from 'node:stream';
 import type { Ctx } from './context.js';
-import type { DeployResult } from './deploy/deploy.js';
+import type { DeployFlags, DeployResult } from './deploy/deploy.js';
 import type { DoctorResult } from './doctor/doctor.js';
+import type { RunResult } from './pipeline/pipeline.js';
+import type { TestOptions as TestFlags } from './testrun/plan.js';
 import type { TestRunOutcome } from './testrun/runner.js';
 import type { SyncOutcome } from './workspace/types.js';
 
@@ -17,6 +19,9 @@ export type { DoctorResult } from './doctor/doctor.js';
 export type { ProfileCheck } from './doctor/identity.js';
 export type { UberState } from './state/state.js';
 export type { TestRunOutcome } from './testrun/runner.js';
+export type { RunResult } from './pipeline/pipeline.js';
+export type { AccountChange } from './pipeline/readiness.js';
+export type { RunTimes } from './pipeline/summary.js';
 export type { FileResult } from './testrun/results.js';
 export type { SyncOutcome, SyncStatus } from './workspace/types.js';
 
@@ -89,11 +94,8 @@ export interface DeployOptions extends RunOptions {
   readonly dryRun?: boolean | undefined;
 }
 
-/** `uber deploy`: every changed service × profile, isolated and retried; `ok` is false when any deploy failed. */
-export async function deploy(o: DeployOptions): Promise<DeployResult> {
-  const { deployCommand } = await import('./cli/deploy.js'); // the core prints nothing; this adds the CLI's lines when streams are given
-  const run = async (ctx: Ctx, flags: Parameters<typeof deployCommand>[1]): Promise<DeployResult> => (await deployCommand(ctx, flags)).result;
-  return run(ctxOf(o), {
+function deployFlags(o: DeployOptions): DeployFlags {
+  return {
     config: o.config,
     branch: o.branch,
     profiles: list(o.profiles),
@@ -105,7 +107,13 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     json: false,
     force: o.force ?? false,
     dryRun: o.dryRun ?? false,
-  });
+  };
+}
+
+/** `uber deploy`: every changed service × profile, isolated and retried; `ok` is false when any deploy failed. */
+export async function deploy(o: DeployOptions): Promise<DeployResult> {
+  const { deployCommand } = await import('./cli/deploy.js'); // the core prints nothing; this adds the CLI's lines when streams are given
+  return (await deployCommand(ctxOf(o), deployFlags(o))).result;
 }
 
 export interface TestOptions extends RunOptions {
@@ -124,29 +132,41 @@ export interface TestOptions extends RunOptions {
   readonly retryCrashed?: number | undefined;
 }
 
+function testFlags(o: TestOptions): Omit<TestFlags, 'profiles' | 'config'> {
+  return {
+    specs: o.specs ?? [],
+    extra: o.mochaArgs ?? [],
+    jobs: text(o.jobs),
+    leaseScope: o.leaseScope,
+    leaseTimeout: text(o.leaseTimeout),
+    reporter: o.reporter,
+    shard: o.shard,
+    retryCrashed: text(o.retryCrashed ?? 1),
+  };
+}
+
 /** `uber test --parallel`: mocha with one leased profile per test; `ok` is false on a failed test, a lost file or overlapping leases. */
 export async function test(o: TestOptions): Promise<TestRunOutcome> {
   const ctx = ctxOf(o);
   const [{ planTestRun }, { runTestPlan }, { InterruptedError }] = await Promise.all([import('./testrun/plan.js'), import('./testrun/runner.js'), import('./errors.js')]);
-  const plan = await planTestRun(
-    {
-      specs: o.specs ?? [],
-      extra: o.mochaArgs ?? [],
-      config: o.config,
-      profiles: list(o.profiles),
-      jobs: text(o.jobs),
-      leaseScope: o.leaseScope,
-      leaseTimeout: text(o.leaseTimeout),
-      reporter: o.reporter,
-      shard: o.shard,
-      retryCrashed: text(o.retryCrashed ?? 1),
-    },
-    ctx,
-  );
+  const plan = await planTestRun({ ...testFlags(o), config: o.config, profiles: list(o.profiles) }, ctx);
   if (plan.files.length === 0) return { ok: true, interrupted: false, run: undefined, files: [], leases: 0, overlaps: 0, problems: [] }; // this shard got no files
   const outcome = await runTestPlan(plan, ctx);
   if (outcome.interrupted) throw new InterruptedError('Interrupted: mocha and its workers were stopped and every lease was released.');
   return outcome;
+}
+
+/** `uber run`'s options: the deploy's and the test's (one `profiles` for both phases; no dry run: it would test nothing). */
+export interface RunAllOptions extends Omit<DeployOptions, 'dryRun'>, Omit<TestOptions, 'profiles'> {}
+
+/**
+ * `uber run`: sync, then deploy and test pipelined per account (each account's tests start once its own deploys have
+ * ended; an account whose deploy failed is never tested). `ok` is false when a deploy or a test failed; `tests` is
+ * undefined when no account was ready; `times` says when each phase ran. Writes run-waterfall.html beside the reports.
+ */
+export async function run(o: RunAllOptions): Promise<RunResult> {
+  const { runCommand } = await import('./cli/run.js'); // the core prints nothing; this adds the CLI's lines when streams are given
+  return (await runCommand(ctxOf(o), { deploy: { ...deployFlags(o), json: false, dryRun: false }, test: testFlags(o) })).result;
 }
 
 export interface DoctorOptions extends RunOptions {

@@ -24,7 +24,7 @@ function summaryOf(res: RunResult): string {
   return renderRunSummary({
     times: res.times,
     accounts: res.accounts,
-    deploys: { ok: res.deploy.outcomes.length - count('failed') - count('cancelled'), failed: count('failed'), cancelled: count('cancelled') },
+    deploys: { ok: count('ok') + count('no-op'), failed: count('failed'), cancelled: count('cancelled'), skipped: count('skipped'), unchanged: count('unchanged') },
     tests: res.tests && tests ? { passed: tests.filter((t) => t.state === 'passed').length, failed: tests.filter((t) => t.state === 'failed').length, ok: res.tests.ok } : undefined,
     noTests: res.noTests,
   });
@@ -46,8 +46,15 @@ export async function runCommand(ctx: Ctx, flags: RunFlags): Promise<{ code: 0 |
       onNote: (line) => void ctx.stderr.write(`${redactor.redact(line)}\n`),
       onEvent: (e) => view?.onEvent(e),
       onAccount: (c) =>
-        say(ctx, c.state === 'ready' ? `uber run: ${c.profile} is deployed; its tests can lease it.` : `uber run: a deploy into ${c.profile} failed; it will not be tested.`),
-      onTestsStart: (ready) => say(ctx, `uber run: tests start on ${ready.join(', ')}; the other accounts join as their deploys end.`),
+        say(ctx, {
+          ready: `uber run: ${c.profile} is deployed; its tests can lease it.`,
+          failed: `uber run: a deploy into ${c.profile} failed; it will not be tested.`,
+          skipped: `uber run: a repo did not sync, so ${c.profile} was not deployed; it will not be tested.`,
+        }[c.state]),
+      onTestsStart: (ready) =>
+        say(ctx, ready.length > 0
+          ? `uber run: tests start on ${ready.join(', ')}; the other accounts join as their deploys end.`
+          : 'uber run: tests start while every account deploys; each account joins as its deploys end.'),
       onDeployEnd: async (r) => {
         await view?.finish();
         view = undefined;

@@ -96,6 +96,11 @@ export function unchangedOutcome(pair: Pair): PairOutcome {
   return { pair, status: 'unchanged', attempts: [], durationMs: 0, log: '', tail: [], kept: [] };
 }
 
+/** A pair not tried because its repo did not sync: the rule and the sentence why. */
+export function skippedOutcome(pair: Pair, why: { readonly rule: string; readonly why: string }): PairOutcome {
+  return { pair, status: 'skipped', rule: why.rule, attempts: [], durationMs: 0, log: '', tail: [why.why], kept: [] };
+}
+
 /** user@host, for the record of who deployed. */
 export function machine(env: NodeJS.ProcessEnv): string {
   let user = env.USER ?? env.LOGNAME;

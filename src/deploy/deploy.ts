@@ -17,14 +17,14 @@ import { isDeployed, updateState, type UberState } from '../state/state.js';
 import { assertBranchName } from '../workspace/sync.js';
 import { workspaceRepos } from '../workspace/repos.js';
 import { accountLocks } from './accounts.js';
-import { machine, planChanged, readAccounts, RecordKeeper, unchangedOutcome, type ChangedPlan } from './changed.js';
+import { machine, planChanged, readAccounts, RecordKeeper, skippedOutcome, unchangedOutcome, type ChangedPlan } from './changed.js';
 import type { DeployEvent, PairOutcome } from './events.js';
 import { resolveConcurrency, resolveProfiles, resolveRetries } from './options.js';
 import { findServices, planPairs, type Pair, type Service } from './plan.js';
 import { markDeploying, mergeProfile, mergeRunEnd, type RepoInfo } from './record.js';
 import { assertCommandFound } from './preflight.js';
 import { runDeploys } from './runner.js';
-import { syncStep, type SyncRunner } from './sync-step.js';
+import { syncStep, type NotSynced, type SyncRunner } from './sync-step.js';
 import { parseTemplate } from './template.js';
 
 export interface DeployFlags {
@@ -47,11 +47,13 @@ export interface DeployFlags {
 export interface DeployHooks {
   /** Runs the sync step (default: the silent core); the CLI passes one that shows it. */
   readonly sync?: SyncRunner | undefined;
-  /** The checked plan, before anything deploys: the pairs that will deploy, and each pair's fingerprint verdict. */
+  /** The checked plan, before anything deploys: the pairs that will deploy or are skipped (their repo did not sync), and each pair's fingerprint verdict. */
   readonly onPlan?: ((plan: { readonly runId: string; readonly pairs: readonly Pair[]; readonly profiles: readonly string[]; readonly changed: ChangedPlan }) => void) | undefined;
   /** A line the user should see now (e.g. an account whose deploy records cannot be written). */
   readonly onNote?: ((line: string) => void) | undefined;
   readonly onEvent?: ((e: DeployEvent) => void) | undefined;
+  /** Take every account to deploy into at once, at the start, instead of each before its first deploy (uber run: its tests can start at once). */
+  readonly takeAccountsFirst?: boolean | undefined;
   /** The account is this run's, before its first deploy (its tests cannot lease it from here on). */
   readonly onAccountTaken?: ((profile: string) => void) | undefined;
   /** Keep a settled account held instead of freeing it; the caller then releases it (see AccountLockOptions.keep). */
@@ -107,7 +109,7 @@ export async function deploy(ctx: Ctx, flags: DeployFlags, hooks: DeployHooks = 
   const concurrency = resolveConcurrency(flags.concurrency, config);
   const repos = workspaceRepos(loaded);
   const repoInfo: Record<string, RepoInfo> = {};
-  let notSynced: ReadonlyMap<string, string> = new Map();
+  let notSynced: ReadonlyMap<string, NotSynced> = new Map();
   if (!flags.sync) {
     for (const r of repos) {
       if (r.config.services.length > 0 && !existsSync(r.dir)) {
@@ -136,10 +138,14 @@ export async function deploy(ctx: Ctx, flags: DeployFlags, hooks: DeployHooks = 
   const all = planPairs(services, profiles, words, { stage: config.deploy.stage, branch });
   const stage = config.deploy.stage;
   const changed = await planChanged({ pairs: all, services, repos, accounts, command: config.deploy.command, stage, envMode: config.deploy.env, force: flags.force === true, ctx });
-  const toDeploy = changed.pairs.filter((p) => p.action === 'deploy');
+  // a repo that did not sync (a test run uses it, it is not a clone) deploys nothing: its pairs are skipped, not tried
+  const skipped = all.filter((p) => notSynced.has(p.repo)).map((p) => skippedOutcome(p, notSynced.get(p.repo)!));
+  const toDeploy = changed.pairs.filter((p) => p.action === 'deploy' && !notSynced.has(p.pair.repo));
   const pairs = toDeploy.map((p) => p.pair);
   const deploying = new Set(pairs.map((p) => p.id));
-  const unchanged = all.filter((p) => !deploying.has(p.id)).map(unchangedOutcome);
+  const unchanged = all.filter((p) => !deploying.has(p.id) && !notSynced.has(p.repo)).map(unchangedOutcome);
+  // what the views and uber run follow: the pairs this run deploys or skips, in plan order
+  const shown = all.filter((p) => deploying.has(p.id) || notSynced.has(p.repo));
 
   // 4. run: each account marked as being deployed, taken, deployed, recorded, freed
   // a dry run deploys nothing, so it leaves no run folder behind
@@ -162,21 +168,24 @@ export async function deploy(ctx: Ctx, flags: DeployFlags, hooks: DeployHooks = 
       return undefined;
     }
   };
-  const runOf = (profile: string, own: readonly PairOutcome[]): PairOutcome[] => [...own, ...unchanged.filter((o) => o.pair.profile === profile)];
+  const runOf = (profile: string, own: readonly PairOutcome[]): PairOutcome[] => [...own, ...[...unchanged, ...skipped].filter((o) => o.pair.profile === profile)];
   if (flags.dryRun) {
-    hooks.onPlan?.({ runId, pairs, profiles, changed });
+    hooks.onPlan?.({ runId, pairs: shown, profiles, changed });
     const outcomes = all.map((p) => unchangedOutcome(p));
     return { runId, profiles, state: clean(mergeRunEnd(thisRunOnly(profiles, [], runId, branch), { runId, branch, repos: repoInfo, interrupted: false })), statePath: paths.state, logs: run.logs, outcomes, ok: true, interrupted: false, warnings, plan: changed, dryRun: true };
   }
   const keeper = new RecordKeeper(accounts, { id: runId, branch, stage, by: machine(ctx.env) });
   const mark = { runId, pid: process.pid, pidStart: SELF_START, host: HOST, since: new Date().toISOString() };
   const targets = [...new Set(pairs.map((p) => p.profile))];
-  hooks.onPlan?.({ runId, pairs, profiles, changed });
+  hooks.onPlan?.({ runId, pairs: shown, profiles, changed });
+  for (const o of skipped) emit({ kind: 'done', outcome: o });
   await keeper.markAll(toDeploy); // a half-done deploy never looks current, from any machine
   for (const n of keeper.notes(changed.unreadable)) hooks.onNote?.(n);
   await save((s) => markDeploying(s, targets, mark, branch));
-  // accounts with nothing to deploy are recorded at once: every pair unchanged, so healthy
-  for (const p of profiles.filter((x) => !targets.includes(x))) await save((s) => mergeProfile(s, p, runOf(p, []), runId, branch));
+  // accounts with nothing to deploy are recorded at once: every pair unchanged, so healthy; one with a skipped pair
+  // and nothing tried keeps its record as it is (nothing was deployed into it)
+  const untouched = new Set(skipped.map((o) => o.pair.profile));
+  for (const p of profiles.filter((x) => !targets.includes(x) && !untouched.has(x))) await save((s) => mergeProfile(s, p, runOf(p, []), runId, branch));
   const tempParent = ctx.env.TMPDIR ?? os.tmpdir();
   sweepDeadTemps(tempParent); // what killed runs left behind
   const store = new LeaseStore({ dir: paths.leases, audit: paths.audit });
@@ -197,7 +206,7 @@ export async function deploy(ctx: Ctx, flags: DeployFlags, hooks: DeployHooks = 
     envMode: config.deploy.env,
     tempParent,
     backoff: { baseMs: backoffBase(ctx.env) },
-    refuse: (pair) => notSynced.get(pair.repo),
+    takeAccountsFirst: hooks.takeAccountsFirst,
     accounts: accountLocks({
       store,
       runId,
@@ -217,6 +226,7 @@ export async function deploy(ctx: Ctx, flags: DeployFlags, hooks: DeployHooks = 
     },
   }).finally(() => keeper.flush());
   const byId = new Map(ran.map((o) => [o.pair.id, o]));
+  for (const o of skipped) byId.set(o.pair.id, o);
   const outcomes = all.map((p) => byId.get(p.id) ?? unchangedOutcome(p));
 
   // 5. the run's end into the state
@@ -227,7 +237,7 @@ export async function deploy(ctx: Ctx, flags: DeployFlags, hooks: DeployHooks = 
   if (begun) {
     const count = (st: string): number => outcomes.filter((o) => o.status === st).length;
     try {
-      finishRun(paths, begun, { endedAt: Date.now(), ok, interrupted, details: { pairs: outcomes.length, ok: count('ok'), noop: count('no-op'), unchanged: count('unchanged'), failed: count('failed'), cancelled: count('cancelled') } });
+      finishRun(paths, begun, { endedAt: Date.now(), ok, interrupted, details: { pairs: outcomes.length, ok: count('ok'), noop: count('no-op'), unchanged: count('unchanged'), failed: count('failed'), cancelled: count('cancelled'), skipped: count('skipped') } });
       pruneHistory(paths, config.history);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;

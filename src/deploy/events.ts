@@ -2,12 +2,18 @@
 import type { DeployAttempt, DeployStatus } from '../state/state.js';
 import type { Pair } from './plan.js';
 
+/**
+ * A pair's end: a DeployStatus, or skipped: never tried because its repo did not sync (a test run uses it, it is not
+ * a clone). A skipped pair writes no record: the account keeps what it ran, and its health stands.
+ */
+export type PairStatus = DeployStatus | 'skipped';
+
 export interface PairOutcome {
   readonly pair: Pair;
-  readonly status: DeployStatus;
+  readonly status: PairStatus;
   /** For failed: "transient" (retries used up) or "permanent". */
   readonly failureClass?: 'transient' | 'permanent' | undefined;
-  /** The failure-table rule behind the last verdict (e.g. "throttled", "credentials"). */
+  /** The failure-table rule behind the last verdict (e.g. "throttled", "credentials"); for skipped, "repo-busy" or "not-synced". */
   readonly rule?: string | undefined;
   readonly attempts: readonly DeployAttempt[];
   readonly durationMs: number;

@@ -7,8 +7,9 @@ export function serviceName(p: Pick<Pair, 'repo' | 'service'>): string {
   return p.service === '.' ? p.repo : `${p.repo}/${p.service}`;
 }
 
-/** "ok", "no-op", "failed: permanent (credentials)", "cancelled". */
+/** "ok", "no-op", "failed: permanent (credentials)", "cancelled", "skipped (repo-busy)". */
 export function verdictText(o: PairOutcome): string {
   if (o.status === 'failed') return `failed: ${o.failureClass ?? 'permanent'}${o.rule ? ` (${o.rule})` : ''}`;
+  if (o.status === 'skipped') return `skipped${o.rule ? ` (${o.rule})` : ''}`;
   return o.status;
 }

@@ -13,24 +13,38 @@ function empty(branch: string, runId: string): UberState {
 const byPair = (d: Pick<DeployRecord, 'profile' | 'repo' | 'service'>): string => `${d.repo}\u0000${d.service}\u0000${d.profile}`;
 const pairKey = (d: Pick<DeployRecord, 'profile' | 'repo' | 'service'>): string => `${d.profile}\u0000${d.repo}\u0000${d.service}`;
 
+/** The records of the pairs this run tried (a skipped pair writes none: its last record stands). */
 export function deployRecords(outcomes: readonly PairOutcome[], runId: string): DeployRecord[] {
-  return outcomes.map((o) => ({
-    repo: o.pair.repo,
-    service: o.pair.service,
-    profile: o.pair.profile,
-    status: o.status,
-    failureClass: o.failureClass,
-    rule: o.rule,
-    attempts: o.attempts,
-    durationMs: o.durationMs,
-    log: o.log,
-    runId,
-  }));
+  return outcomes.flatMap((o) =>
+    o.status === 'skipped'
+      ? []
+      : [{
+          repo: o.pair.repo,
+          service: o.pair.service,
+          profile: o.pair.profile,
+          status: o.status,
+          failureClass: o.failureClass,
+          rule: o.rule,
+          attempts: o.attempts,
+          durationMs: o.durationMs,
+          log: o.log,
+          runId,
+        }],
+  );
 }
 
-/** One profile's record from its outcomes: healthy only when every one of its services deployed (ok or nothing to change). */
-export function profileRecord(outcomes: readonly PairOutcome[], runId: string, branch: string): ProfileRecord {
-  const failed = outcomes.filter((o) => !isDeployed(o.status)).map((o) => serviceName(o.pair));
+/**
+ * One profile's record from its outcomes: healthy only when every one of its services deployed (ok or nothing to
+ * change). A skipped service (never tried) counts as its last record says: failed there only if its last deploy failed.
+ */
+export function profileRecord(outcomes: readonly PairOutcome[], runId: string, branch: string, before: readonly DeployRecord[] = []): ProfileRecord {
+  const last = new Map(before.map((d) => [pairKey(d), d]));
+  const bad = (o: PairOutcome): boolean => {
+    if (o.status !== 'skipped') return !isDeployed(o.status);
+    const d = last.get(pairKey(o.pair));
+    return d !== undefined && !isDeployed(d.status);
+  };
+  const failed = outcomes.filter(bad).map((o) => serviceName(o.pair));
   return { healthy: failed.length === 0, failed, runId, branch };
 }
 
@@ -49,7 +63,7 @@ export function mergeProfile(current: UberState | undefined, profile: string, ou
   const keys = new Set(fresh.map(pairKey));
   return {
     ...base,
-    profiles: { ...base.profiles, [profile]: profileRecord(outcomes, runId, branch) },
+    profiles: { ...base.profiles, [profile]: profileRecord(outcomes, runId, branch, base.deploys) },
     // a stable order whichever account finished first: by repo, service, then profile
     deploys: [...base.deploys.filter((d) => !keys.has(pairKey(d))), ...fresh].sort((a, b) => byPair(a).localeCompare(byPair(b))),
   };

@@ -44,8 +44,8 @@ export interface RunnerOptions {
   readonly backoff?: BackoffOptions | undefined;
   /** Account locking; without it pairs start as soon as a slot is free. */
   readonly accounts?: AccountGate | undefined;
-  /** Pairs that must not run, with why (e.g. their repo did not sync): they fail without an attempt. */
-  readonly refuse?: ((pair: Pair) => string | undefined) | undefined;
+  /** Take every account at the start (plan order), not each when its first pair gets a slot. */
+  readonly takeAccountsFirst?: boolean | undefined;
   readonly onEvent?: ((e: DeployEvent) => void) | undefined;
 }
 
@@ -220,13 +220,12 @@ export async function runDeploys(o: RunnerOptions): Promise<PairOutcome[]> {
   };
 
   try {
-    for (const item of items) {
-      const why = o.refuse?.(item.pair);
-      if (why !== undefined) void settle(item, 'failed', { failureClass: 'permanent', rule: 'not-synced', tail: [why] });
-    }
-    if (outcomes.size === o.pairs.length || o.pairs.length === 0) finish();
+    if (o.pairs.length === 0) finish();
     else if (cancel.signal.aborted) cancelWaiting();
-    else pump();
+    else {
+      if (o.takeAccountsFirst) for (const profile of new Set(o.pairs.map((p) => p.profile))) accountReady(profile);
+      pump();
+    }
     await allDone;
     // outcomes can arrive before every settle() returned: wait for the profiles' hand-over to the account gate
     while (closing.length > 0) await Promise.all(closing.splice(0));

@@ -38,7 +38,7 @@ export function listrView(ctx: Pick<Ctx, 'stderr'>, pairs: readonly Pair[], prof
                   const n = o.attempts.length;
                   task.title = redactor.redact(`${serviceName(p)}  ${row.note}${n ? ` · ${n}× · ${secs(o.durationMs)}` : ' (not started)'}`);
                   if (o.status === 'failed') reject(new Error(task.title));
-                  else if (o.status === 'cancelled') {
+                  else if (o.status === 'cancelled' || o.status === 'skipped') {
                     task.skip(task.title);
                     resolve();
                   } else resolve();

@@ -17,7 +17,7 @@ export function plainView(ctx: Pick<Ctx, 'stderr'>, redactor: Redactor): DeployV
       else {
         const o = e.outcome;
         const n = o.attempts.length;
-        say(`deploy ${o.pair.profile} ${serviceName(o.pair)}: ${verdictText(o)} after ${n} attempt${n === 1 ? '' : 's'} (${secs(o.durationMs)})`);
+        say(`deploy ${o.pair.profile} ${serviceName(o.pair)}: ${verdictText(o)}${n ? ` after ${n} attempt${n === 1 ? '' : 's'} (${secs(o.durationMs)})` : ''}`);
       }
     },
     async finish(): Promise<void> {},

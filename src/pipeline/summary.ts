@@ -35,7 +35,8 @@ export function saving(t: RunTimes): Saving {
 export interface RunSummaryInput {
   readonly times: RunTimes;
   readonly accounts: readonly AccountChange[];
-  readonly deploys: { readonly ok: number; readonly failed: number; readonly cancelled: number };
+  /** Pairs by end: ok (deployed or nothing to change), failed, cancelled; skipped (repo not synced) and unchanged (not deployed). */
+  readonly deploys: { readonly ok: number; readonly failed: number; readonly cancelled: number; readonly skipped?: number | undefined; readonly unchanged?: number | undefined };
   /** Test counts; absent when the test phase did not run. */
   readonly tests?: { readonly passed: number; readonly failed: number; readonly ok: boolean } | undefined;
   /** Why the test phase did not run, when it did not. */
@@ -47,12 +48,16 @@ export function renderRunSummary(r: RunSummaryInput): string {
   const ready = r.accounts.filter((a) => a.state === 'ready');
   const failed = r.accounts.filter((a) => a.state === 'failed');
   const lines = [
-    `uber run: deploys ${r.deploys.ok} ok, ${r.deploys.failed} failed${r.deploys.cancelled ? `, ${r.deploys.cancelled} cancelled` : ''}; ` +
+    `uber run: deploys ${r.deploys.ok} ok, ${r.deploys.failed} failed${r.deploys.cancelled ? `, ${r.deploys.cancelled} cancelled` : ''}${r.deploys.skipped ? `, ${r.deploys.skipped} skipped` : ''}${r.deploys.unchanged ? `, ${r.deploys.unchanged} unchanged (not deployed)` : ''}; ` +
       `accounts ready for tests: ${ready.length ? ready.map((a) => `${a.profile} ${at(a.at)}`).join(', ') : 'none'}.`,
   ];
+  const skipped = r.accounts.filter((a) => a.state === 'skipped');
   if (failed.length > 0) lines.push(`uber run: not tested (a deploy into it failed): ${failed.map((a) => a.profile).join(', ')}.`);
+  if (skipped.length > 0) lines.push(`uber run: not tested (a repo did not sync, so its services were not deployed there): ${skipped.map((a) => a.profile).join(', ')}.`);
   const t = r.times;
   if (r.tests && t.testStart !== undefined && t.testEnd !== undefined) {
+    const tried = r.deploys.ok + r.deploys.failed + r.deploys.cancelled + (r.deploys.skipped ?? 0);
+    if (tried === 0) lines.push(`uber run: nothing to deploy (every service unchanged in every account), so the tests started at once (${at(t.testStart)}).`);
     lines.push(`uber run: tests ${r.tests.passed} passed, ${r.tests.failed} failed, from ${at(t.testStart)} to ${at(t.testEnd)} (deploys ended ${at(t.deployEnd)}).`);
     const s = saving(t);
     const share = s.sequentialMs > 0 ? Math.round((100 * s.savedMs) / s.sequentialMs) : 0;

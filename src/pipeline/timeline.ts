@@ -21,7 +21,7 @@ export function runChart(r: TimelineInput): Chart {
   const at = (ms: number): number => Math.max(0, ms - r.start);
   const lanes: Lane[] = r.profiles.map((p) => {
     const change = r.accounts.find((a) => a.profile === p);
-    const suffix = change?.state === 'failed' ? ' (deploy failed: not tested)' : '';
+    const suffix = change?.state === 'failed' ? ' (deploy failed: not tested)' : change?.state === 'skipped' ? ' (repo not synced: not tested)' : '';
     return { id: `account:${p}`, label: `${p}${suffix}`, group: 'accounts: deploys, then tests (the line: deploys done)', finishMs: change ? at(change.at) : null };
   });
   const bars: Bar[] = [];

@@ -13,6 +13,8 @@ export function printDeployEnd(ctx: Pick<Ctx, 'stderr' | 'stdout'>, r: DeployRes
     err(o.tail.map((l) => `  │ ${l}`).join('\n'));
     if (o.attempts.length > 0) err(`  full log: ${o.log}`);
   }
+  // a skipped repo is said once, not once per pair
+  for (const why of new Set(r.outcomes.filter((x) => x.status === 'skipped').flatMap((o) => o.tail))) err(`\n⚠ ${why}`);
   const kept = r.outcomes.flatMap((o) => o.kept);
   if (kept.length > 0) err(`\nkept temp dirs (--keep-temp):\n${kept.map((k) => `  ${k}`).join('\n')}`);
   err(`\n${summaryTable(r.outcomes, r.profiles)}`);

@@ -1,7 +1,7 @@
 // The one record of a test run, from worker to report: each test, each file, the run (.uber/runs/<id>/reports/tests.json).
-import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
+import { readJsonFile } from '../util/read-json.js';
 
 export type TestState = 'passed' | 'failed' | 'pending';
 /** `load-failed`: the spec threw while mocha loaded it; `bail`: never started because --bail stopped the run; `crashed`: its worker died. */
@@ -70,18 +70,13 @@ export type TestRun = z.output<typeof testRunSchema>;
 
 /** A run record; undefined when there is none, a UsageError naming the file when it is damaged. */
 export function readTestRun(file: string): TestRun | undefined {
-  if (!existsSync(file)) return undefined;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch {
-    throw new UsageError('ERR_UBER_REPORT_UNREADABLE', `${file} is not valid JSON (damaged); run uber test again to rewrite it.`);
+  const read = readJsonFile(file, testRunSchema);
+  if (read.kind === 'ok') return read.value;
+  if (read.kind === 'missing') return undefined;
+  if (read.stage !== 'schema') {
+    const what = read.stage === 'json' ? 'is not valid JSON (damaged)' : `is damaged (${read.reason})`;
+    throw new UsageError('ERR_UBER_REPORT_UNREADABLE', `${file} ${what}; run uber test again to rewrite it.`);
   }
-  const parsed = testRunSchema.safeParse(raw);
-  if (!parsed.success) {
-    const first = parsed.error.issues[0];
-    const where = first && first.path.length > 0 ? ` (at ${first.path.join('.')}: ${first.message})` : '';
-    throw new UsageError('ERR_UBER_REPORT_UNREADABLE', `${file} is not an uber test record (version 1)${where}; run uber test again to rewrite it.`);
-  }
-  return parsed.data;
+  const where = read.issue?.path ? ` (at ${read.issue.path}: ${read.issue.message})` : '';
+  throw new UsageError('ERR_UBER_REPORT_UNREADABLE', `${file} is not an uber test record (version 1)${where}; run uber test again to rewrite it.`);
 }

@@ -1,11 +1,12 @@
 // A run's life on disk, for every kind: begin (folder + owner), finish (summary.json, then "latest" if it is the newest finished).
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
 import type { UberPaths } from '../state/paths.js';
 import { writeJsonAtomic } from '../util/atomic-write.js';
+import { readJsonFile } from '../util/read-json.js';
 import { newRunId, runPaths, type RunKind, type RunPaths } from './id.js';
 
 export interface Run extends RunPaths {
@@ -47,16 +48,9 @@ export function beginRun(paths: UberPaths, kind: RunKind, at: Date = new Date())
 /** The pointer in `file`: undefined when missing, a UsageError naming the file when damaged. */
 export function readLatest(paths: UberPaths, kind?: RunKind): LatestPointer | undefined {
   const file = latestFile(paths, kind);
-  if (!existsSync(file)) return undefined;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch {
-    raw = undefined;
-  }
-  const parsed = pointerSchema.safeParse(raw);
-  if (!parsed.success) throw new UsageError('ERR_UBER_RUN_POINTER', `${file} is damaged (not a run pointer); delete it and run uber again.`);
-  return parsed.data;
+  const read = readJsonFile(file, pointerSchema);
+  if (read.kind === 'damaged') throw new UsageError('ERR_UBER_RUN_POINTER', `${file} is damaged (not a run pointer); delete it and run uber again.`);
+  return read.kind === 'ok' ? read.value : undefined;
 }
 
 function readLatestQuietly(paths: UberPaths, kind?: RunKind): LatestPointer | undefined {

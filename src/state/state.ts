@@ -1,18 +1,18 @@
 // .uber/state.json: what deploys left behind (per profile health and in-progress marks, per pair records); read through a schema, merged under a lock.
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
 import { LeaseStore } from '../lease/store.js';
 import { ownerIsDead } from '../lease/owner.js';
 import { writeJsonAtomic } from '../util/atomic-write.js';
+import { readJsonFile } from '../util/read-json.js';
 
 /** unchanged: not deployed, because the account's record shows this exact fingerprint already runs there. */
 export const DEPLOY_STATUSES = ['ok', 'no-op', 'unchanged', 'failed', 'cancelled'] as const;
 export type DeployStatus = (typeof DEPLOY_STATUSES)[number];
 
 /** The statuses that leave a pair running what was asked for (a profile with only these is healthy). */
-export function isDeployed(status: DeployStatus): boolean {
+export function isDeployed(status: string): boolean {
   return status === 'ok' || status === 'no-op' || status === 'unchanged';
 }
 
@@ -117,34 +117,15 @@ export const stateSchema = z.looseObject({
   deploys: z.array(recordSchema),
 });
 
-/** Why the text is not a usable state, or the state. */
-export function parseState(text: string): { state: UberState } | { problem: string } {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return { problem: text.trim() === '' ? 'it is empty' : 'it is not valid JSON (cut short?)' };
-  }
-  const r = stateSchema.safeParse(json);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    const at = issue.path.length > 0 ? issue.path.join('.') : 'the top level';
-    return { problem: `${at}: ${issue.message.toLowerCase()}` };
-  }
-  const state: UberState = r.data;
-  return { state };
-}
-
 export function damagedStateError(file: string, problem: string): UsageError {
   return new UsageError('ERR_UBER_STATE_DAMAGED', `The deploy state ${file} is damaged (${problem}); remove it or run uber deploy again.`);
 }
 
 /** The state, or undefined when there is none; a damaged file is a UsageError naming it and the fix. */
 export function readState(file: string): UberState | undefined {
-  if (!existsSync(file)) return undefined;
-  const parsed = parseState(readFileSync(file, 'utf8'));
-  if ('problem' in parsed) throw damagedStateError(file, parsed.problem);
-  return parsed.state;
+  const read = readJsonFile(file, stateSchema);
+  if (read.kind === 'damaged') throw damagedStateError(file, read.reason);
+  return read.kind === 'ok' ? read.value : undefined;
 }
 
 /** Writes atomically (util/atomic-write: temp file + rename) so a reader never sees half a file. */
@@ -177,14 +158,9 @@ export async function updateState(file: string, change: (current: UberState | un
     lease = await store.tryAcquire('state');
   }
   try {
-    let current: UberState | undefined;
-    let replaced: string | undefined;
-    if (existsSync(file)) {
-      const parsed = parseState(readFileSync(file, 'utf8'));
-      if ('problem' in parsed) replaced = parsed.problem;
-      else current = parsed.state;
-    }
-    const state = change(current);
+    const read = readJsonFile(file, stateSchema);
+    const replaced = read.kind === 'damaged' ? read.reason : undefined;
+    const state = change(read.kind === 'ok' ? read.value : undefined);
     writeState(file, state);
     return { state, replaced };
   } finally {

@@ -1,7 +1,7 @@
 // Timing history of spec files (.uber/timings.json): read, merge fresh results in, write atomically.
-import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { writeJsonAtomic } from '../util/atomic-write.js';
+import { readJsonFile } from '../util/read-json.js';
 
 /** One spec file's last measured time: `ms` is its wall time including hooks; `tests` per full title. */
 export interface FileTiming {
@@ -28,27 +28,21 @@ const timingsSchema = z.object({
  * damaged entries in it, are reported once through `warn` and ignored.
  */
 export function readTimings(file: string, warn?: (message: string) => void): Timings | undefined {
-  if (!existsSync(file)) return undefined;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch {
-    raw = undefined;
-  }
-  const parsed = timingsSchema.safeParse(raw);
-  if (!parsed.success) {
+  const read = readJsonFile(file, timingsSchema);
+  if (read.kind === 'missing') return undefined;
+  if (read.kind === 'damaged') {
     warn?.(`uber: ignoring ${file}: it is damaged (not timing history); files run in their given order and the next run rewrites it.`);
     return undefined;
   }
   const files: Record<string, FileTiming> = {};
   let bad = 0;
-  for (const [name, t] of Object.entries(parsed.data.files)) {
+  for (const [name, t] of Object.entries(read.value.files)) {
     const ok = fileTimingSchema.safeParse(t);
     if (ok.success) files[name] = ok.data;
     else bad += 1;
   }
   if (bad > 0) warn?.(`uber: ignoring ${bad} damaged entr${bad === 1 ? 'y' : 'ies'} in ${file}; the next run rewrites them.`);
-  return { version: 1, updatedAt: parsed.data.updatedAt, files };
+  return { version: 1, updatedAt: read.value.updatedAt, files };
 }
 
 /** Writes atomically (temp file + rename) so a concurrent reader never sees half a file. */

@@ -9,7 +9,9 @@ import type { Ctx } from '../../src/context.js';
 import { deploy, type DeployFlags, type DeployResult } from '../../src/deploy/deploy.js';
 import { findOverlaps, readAudit } from '../../src/lease/audit.js';
 import { summariseDeploys } from '../../src/report/deploy-summary.js';
+import { newRunId } from '../../src/run/id.js';
 import { healthyProfiles, readState } from '../../src/state/state.js';
+import { holdWorkspace } from '../../src/workspace/hold.js';
 import { makeCtx, makeProject, type Project } from './workspace.js';
 
 const flags = (f: Partial<DeployFlags> = {}): DeployFlags => ({ branch: 'feat/x', sync: false, failFast: false, keepTemp: false, json: false, ...f });
@@ -51,6 +53,18 @@ class TestHolder {
   kill(): void {
     this.child.kill('SIGKILL');
   }
+}
+
+/** Makes a fixture repo a real clone of a bare remote (what the project's config points at), on feat/x. */
+function toClone(p: Project, repo: string): void {
+  const git = (args: string[], cwd: string): string => execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' } }).trim();
+  const src = path.join(p.repos, repo);
+  rmSync(path.join(src, '.git'), { recursive: true });
+  git(['init', '-q', '-b', 'feat/x'], src);
+  git(['add', '-A'], src);
+  git(['commit', '-qm', 'init'], src);
+  execFileSync('git', ['clone', '-q', '--bare', src, path.join(p.root, 'remotes', repo)]);
+  rmSync(src, { recursive: true });
 }
 
 async function until(what: string, ok: () => boolean): Promise<void> {
@@ -163,28 +177,69 @@ describe('deploy alongside test runs and other deploys', function () {
     assert.deepEqual([summary.branch, summary.deploys, summary.profiles.map((x) => x.profile)], ['feat/y', 2, ['ci-1']]);
   });
 
-  it('does not deploy the services of a repo whose sync did not succeed: they fail as not-synced, never "ok"', async () => {
+  it('does not deploy the services of a repo whose sync did not succeed: they are skipped, never "ok", and write no record', async () => {
     p = makeProject({ repos: ['orders', 'users'], services: ['a'], profiles: ['ci-1'] });
-    const git = (args: string[], cwd: string): string => execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' } }).trim();
-    const src = path.join(p.repos, 'orders');
-    rmSync(path.join(src, '.git'), { recursive: true });
-    git(['init', '-q', '-b', 'feat/x'], src);
-    git(['add', '-A'], src);
-    git(['commit', '-qm', 'init'], src);
-    execFileSync('git', ['clone', '-q', '--bare', src, path.join(p.root, 'remotes', 'orders')]);
-    rmSync(src, { recursive: true });
+    toClone(p, 'orders');
     rmSync(path.join(p.repos, 'users', '.git'), { recursive: true }); // users: a folder that is not a clone, so sync skips it (commit null)
     const ctx = makeCtx(p);
     const res = await printed(ctx, flags({ sync: true }));
     assert.equal(res.ok, false);
-    assert.equal(res.state.repos.users!.commit, null);
+    assert.equal(res.state.repos.users, undefined, 'a skipped repo records no commit');
     const users = res.outcomes.find((o) => o.pair.repo === 'users')!;
-    assert.equal(users.status, 'failed');
+    assert.equal(users.status, 'skipped');
     assert.equal(users.rule, 'not-synced');
-    assert.match(users.tail[0]!, /repo "users" was not synced \(skipped: .*is not a git clone.*\), so its services were not deployed/);
+    assert.match(users.tail[0]!, /repo "users" was not synced \(skipped: .*is not a git clone.*\), so its services were not deployed and each account keeps what it ran/);
     assert.equal(res.outcomes.find((o) => o.pair.repo === 'orders')!.status, 'ok');
     assert.deepEqual(p.journalLines().filter((l) => l.event === 'start').map((l) => l.key), ['orders-a@ci-1']);
-    assert.deepEqual(res.state.profiles['ci-1']!.failed, ['users/services/a']);
+    assert.deepEqual(res.state.deploys.map((d) => d.repo), ['orders'], 'no record for the skipped pair');
+  });
+
+  it('a repo busy with a test run: its services are skipped (said once, naming the run), and no account turns unhealthy for them', async () => {
+    p = makeProject({ repos: ['orders', 'users'], services: ['a'], profiles: ['ci-1', 'ci-2'] });
+    toClone(p, 'orders');
+    toClone(p, 'users');
+    const file = path.join(p.root, 'uber.config.json');
+    writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), sync: { waitForTests: 0 } }));
+    const first = await deploy(makeCtx(p), flags({ sync: true }));
+    assert.equal(first.ok, true);
+    const paths = { root: path.join(p.root, '.uber') };
+    const before = readState(first.statePath)!;
+
+    // a test run that uses orders only: users deploys, orders is skipped
+    const runId = newRunId('test');
+    const hold = await holdWorkspace({ paths, runId, repos: ['orders'] });
+    try {
+      const ctx = makeCtx(p);
+      const res = await printed(ctx, flags({ sync: true }));
+      assert.equal(res.ok, false, 'what was asked for did not all deploy');
+      assert.deepEqual(res.outcomes.map((o) => `${o.pair.repo} ${o.pair.profile} ${o.status} ${o.rule ?? ''}`), ['orders ci-1 skipped repo-busy', 'users ci-1 ok success', 'orders ci-2 skipped repo-busy', 'users ci-2 ok success']);
+      const said = ctx.err().split('\n').filter((l) => l.includes(`repo "orders" is busy: test run ${runId} (pid ${process.pid}`));
+      assert.equal(said.length, 1, ctx.err());
+      assert.match(said[0]!, /so its services were not deployed and each account keeps what it ran; deploy again once that run ends/);
+      assert.match(ctx.err(), /all profiles healthy/);
+      assert.deepEqual(healthyProfiles(readState(res.statePath)), ['ci-1', 'ci-2'], 'uber test still has every account');
+      const orders = readState(res.statePath)!.deploys.filter((d) => d.repo === 'orders');
+      assert.deepEqual(orders.map((d) => d.runId), [first.runId, first.runId], "orders' last records stand");
+      assert.deepEqual(readState(res.statePath)!.repos.orders, before.repos.orders);
+    } finally {
+      hold.release();
+    }
+
+    // a test run that uses every repo: nothing deploys, and state.json's accounts are as they were
+    const all = await holdWorkspace({ paths, runId: newRunId('test') });
+    try {
+      const starts = p.journalLines().filter((l) => l.event === 'start').length;
+      const accounts = readState(first.statePath)!.profiles;
+      const res = await printed(makeCtx(p), flags({ sync: true }));
+      assert.equal(res.ok, false);
+      assert.ok(res.outcomes.every((o) => o.status === 'skipped' && o.rule === 'repo-busy'));
+      assert.equal(p.journalLines().filter((l) => l.event === 'start').length, starts, 'no deploy started');
+      const after = readState(res.statePath)!;
+      assert.deepEqual(healthyProfiles(after), ['ci-1', 'ci-2']);
+      assert.deepEqual(after.profiles, accounts, "every account's record is as it was");
+    } finally {
+      all.release();
+    }
   });
 
   it('returns the run as data and prints nothing itself (the CLI prints)', async () => {

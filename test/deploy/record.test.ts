@@ -53,6 +53,18 @@ describe('deploy/record and summary', () => {
     assert.deepEqual(s.deploys.map((d) => `${d.profile} ${d.service} ${d.status} ${d.runId}`).sort(), ['ci-1 . ok run-2', 'ci-1 services/api ok run-1', 'ci-2 . ok run-1']);
   });
 
+  it('a skipped pair (its repo did not sync) writes no record and counts as its last record says', () => {
+    const skipped = (service: string): PairOutcome => outcome(service, 'ci-1', 'skipped', { attempts: [], rule: 'repo-busy', tail: ['repo "orders" is busy'] });
+    let s = mergeProfile(undefined, 'ci-1', [outcome('.', 'ci-1', 'ok'), outcome('services/api', 'ci-1', 'failed')], 'run-1', 'main');
+    s = mergeProfile(s, 'ci-1', [skipped('.'), skipped('services/api')], 'run-2', 'feat/x');
+    assert.deepEqual(s.profiles['ci-1']!.failed, ['orders/services/api'], 'the skipped service whose last deploy failed stays failed');
+    assert.deepEqual(s.deploys.map((d) => `${d.service} ${d.status} ${d.runId}`), ['. ok run-1', 'services/api failed run-1'], 'the last records stand');
+    s = mergeProfile(s, 'ci-1', [skipped('.'), outcome('services/api', 'ci-1', 'ok')], 'run-3', 'feat/x');
+    assert.deepEqual(healthyProfiles(s), ['ci-1'], 'a skipped service that last deployed well does not make the account unhealthy');
+    assert.deepEqual(s.deploys.map((d) => `${d.service} ${d.status} ${d.runId}`), ['. ok run-1', 'services/api ok run-3']);
+    assert.equal(summaryTable([skipped('.')], ['ci-1']).split('\n').at(-1), '0 deploys: 0 ok, 0 no-op, 0 failed, 0 cancelled; 1 skipped (repo not synced, not deployed)');
+  });
+
   it('renders one row per service and one column per profile', () => {
     const lines = summaryTable(outcomes, ['ci-1', 'ci-2']).split('\n');
     assert.match(lines[0]!, /^service\s+ci-1\s+ci-2$/);

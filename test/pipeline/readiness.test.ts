@@ -30,6 +30,15 @@ describe('pipeline/readiness', () => {
     assert.deepEqual(r.failed, ['a']);
   });
 
+  it('an account with a skipped pair (its repo did not sync) is skipped, not ready; a failed pair beside it makes it failed', () => {
+    const r = new Readiness(['a', 'b'], pairs);
+    r.settle(outcome(pairs[0]!, 'skipped'));
+    assert.equal(r.settle(outcome(pairs[1]!, 'ok'))?.state, 'skipped');
+    r.settle(outcome(pairs[2]!, 'skipped'));
+    assert.equal(r.settle(outcome(pairs[3]!, 'failed'))?.state, 'failed');
+    assert.deepEqual([r.ready, r.failed], [[], ['a', 'b']]);
+  });
+
   it('makes an account with nothing to deploy ready at once', () => {
     const r = new Readiness(['a', 'c'], pairs.slice(0, 2), 5);
     assert.deepEqual(r.settled, [{ profile: 'c', state: 'ready', at: 5 }]);

@@ -23,6 +23,19 @@ describe('pipeline/summary', () => {
     assert.match(text, /10\.0 s in all; deploy then test would take about 17\.0 s: 7\.00 s saved \(41%\)/);
   });
 
+  it('says when nothing was deployed, so the tests started at once', () => {
+    const text = renderRunSummary({
+      times: { start: 0, deployEnd: 400, testStart: 150, testEnd: 3_000, end: 3_000 },
+      accounts: [{ profile: 'a', state: 'ready', at: 150 }, { profile: 'b', state: 'ready', at: 150 }],
+      deploys: { ok: 0, failed: 0, cancelled: 0, unchanged: 4 },
+      tests: { passed: 4, failed: 0, ok: true },
+    });
+    assert.match(text, /deploys 0 ok, 0 failed, 4 unchanged \(not deployed\); accounts ready for tests: a \+0\.15 s, b \+0\.15 s\./);
+    assert.match(text, /nothing to deploy \(every service unchanged in every account\), so the tests started at once \(\+0\.15 s\)\./);
+    const some = renderRunSummary({ times, accounts: [], deploys: { ok: 1, failed: 0, cancelled: 0, unchanged: 3 }, tests: { passed: 1, failed: 0, ok: true } });
+    assert.doesNotMatch(some, /nothing to deploy/);
+  });
+
   it('says why no test ran', () => {
     const text = renderRunSummary({ times: { start: 0, deployEnd: 1_000, end: 1_000 }, accounts: [{ profile: 'a', state: 'failed', at: 900 }], deploys: { ok: 0, failed: 1, cancelled: 0 }, noTests: 'no account deployed' });
     assert.match(text, /ready for tests: none/);
