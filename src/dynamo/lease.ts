@@ -84,8 +84,9 @@ export class LeaseTable {
     this.retryBaseMs = o.retryBaseMs ?? 20;
   }
 
+  /** Creates the table on demand (retried like every call here). */
   ensure(): Promise<void> {
-    return ensureTable(this.client, this.table);
+    return this.retrying(() => ensureTable(this.client, this.table));
   }
 
   /** Runs `f` until it returns, retrying every error after a jittered wait; the last error after giveUpMs. */
@@ -96,7 +97,7 @@ export class LeaseTable {
       try {
         return await f();
       } catch (e) {
-        if ((e as Error).name === 'ResourceNotFoundException') await this.ensure().catch(() => undefined);
+        if ((e as Error).name === 'ResourceNotFoundException') await ensureTable(this.client, this.table).catch(() => undefined);
         if (Date.now() - t0 > this.giveUpMs) throw e;
         if (this.o.stats) this.o.stats.retries += 1;
         await new Promise((r) => setTimeout(r, delays.next().value));
@@ -202,6 +203,9 @@ export class LeaseTable {
       profile, leaseId, token,
       { UpdateExpression: 'SET #state = :free, #dirty = :dirty', names: { '#dirty': 'dirty' }, values: { ':free': s('free'), ':dirty': { BOOL: o.dirty } } },
       (it) => it.state === 'free',
+      // a release that landed unseen frees the item, and another holder may take it before the re-read: while this
+      // holder's deadline had not passed, nobody else could have taken it otherwise
+      true,
     );
   }
 
@@ -220,6 +224,7 @@ export class LeaseTable {
     token: number,
     w: { UpdateExpression: string; names: Record<string, string>; values: Record<string, AttributeValue> },
     landed: (it: LeaseItem) => boolean,
+    movedOnMeansLanded = false,
   ): Promise<WriteResult> {
     const cmd = new UpdateItemCommand({
       TableName: this.table,
@@ -230,26 +235,30 @@ export class LeaseTable {
       ExpressionAttributeValues: { ...w.values, ':owner': s(leaseId), ':token': n(token), ':held': s('held') },
     });
     const mine = (it: LeaseItem | undefined): it is LeaseItem => it?.leaseId === leaseId && it.token === token;
-    let attempted = false;
+    /** An earlier attempt may have landed unseen (timeout, 5xx, reset): from then on the item is read before any write. */
+    let unknown = false;
+    const movedOn = (it: LeaseItem | undefined): boolean => unknown && movedOnMeansLanded && (it?.token ?? 0) > token;
     return this.retrying(async () => {
       try {
-        if (attempted) {
-          // a retry after an unknown outcome: read first, never write blind
+        if (unknown) {
           const it = await this.read(profile);
           if (this.o.stats) this.o.stats.rereads += 1;
+          if (movedOn(it)) return 'ok';
           if (!mine(it)) return 'fenced';
           if (landed(it)) return 'ok';
           if (it.state !== 'held') return 'fenced';
         }
-        attempted = true;
         await this.client.send(cmd, call());
         return 'ok';
       } catch (e) {
         if ((e as Error).name !== 'ConditionalCheckFailedException') {
-            throw e;
+          if (!REFUSED.has((e as Error).name)) unknown = true;
+          throw e;
         }
+        // refused: fenced, unless an earlier attempt of ours is what changed the item
         const it = await this.read(profile);
         if (this.o.stats) this.o.stats.rereads += 1;
+        if (movedOn(it)) return 'ok';
         return mine(it) && landed(it) ? 'ok' : 'fenced';
       }
     });

@@ -24,7 +24,9 @@ export function parseCleanup(template: string): string[] {
 }
 
 export function openSharedPool(o: OpenPoolOptions): SharedPool {
-  const client = dynamoClient(o.spec.profile, o.env, { maxAttempts: 1, requestHandler: { connectionTimeout: 2000, requestTimeout: 3000 } });
+  // a call may not outlive a good part of the lease (a heartbeat retries within it); 3 s at most
+  const callMs = Math.round(Math.min(3000, Math.max(200, o.leaseMs / 5)));
+  const client = dynamoClient(o.spec.profile, o.env, { maxAttempts: 1, requestHandler: { connectionTimeout: callMs, requestTimeout: callMs, throwOnRequestTimeout: true } });
   const words = o.cleanup ? parseCleanup(o.cleanup) : undefined;
   const cleanup = words
     ? async (profile: string, signal: AbortSignal | undefined): Promise<void> => {

@@ -15,7 +15,7 @@ const MIN_POLL_MS = 20;
 const MAX_POLL_MS = 400;
 /** A free account the waiters ahead leave untaken this long may be taken out of turn (they poll at most every MAX_POLL_MS). */
 const TURN_GRACE_MS = 2 * MAX_POLL_MS + 200;
-const TICKET_REFRESH_MS = 3000;
+const TICKET_REFRESH_MS = 1000;
 
 export interface SharedPoolOptions {
   readonly client: DynamoDBClient;
@@ -130,6 +130,11 @@ export class SharedPool implements LeaseSource {
     const sentAt = now();
     const r = await this.table.take(profile, seen, holder, { now: sentAt, leaseMs: this.o.leaseMs, cutoff: sentAt - this.skewMs });
     if (!r.ok) return undefined;
+    if (now() >= sentAt + this.o.leaseMs - this.skewMs) {
+      // the take's reply came too late to use the lease (a slow call, a stopped process): give it back, take again
+      await this.table.release(profile, holder.leaseId, r.token, { dirty: seen?.dirty === true || r.replaced !== undefined }).catch(() => undefined);
+      return undefined;
+    }
     const old = r.replaced;
     if (old && this.o.audit) {
       // the dead holder's lease, as it ended: at its expiry (it stopped using the account by then, or was fenced)

@@ -5,7 +5,7 @@ import { call, itemKey } from '../dynamo/table.js';
 
 const PK = 'waiters';
 /** A ticket whose waiter has not refreshed it for this long is dropped (waiters refresh every few seconds). */
-export const TICKET_STALE_MS = 15_000;
+export const TICKET_STALE_MS = 3500;
 
 export interface Ticket {
   readonly sk: string;
