@@ -16,6 +16,7 @@ export function testOptions(): Option[] {
     new Option('--lease-timeout <seconds>', 'fail a test that waits longer than this for a free profile (default: test.leaseTimeout)'),
     new Option('--reporter <name>', 'mocha reporter'),
     new Option('--shard <i/n>', 'run shard i of n (default: from CIRCLE_NODE_INDEX/CIRCLE_NODE_TOTAL)'),
+    new Option('--pool <spec>', 'where leases live: local (lock files) or dynamodb:<profile>/<table>, shared by every machine (default: test.pool, else UBER_POOL, else local)'),
     new Option('--retry-crashed <n>', 're-run files whose worker crashed, on a fresh worker, this many times').default('1'),
   ];
 }
@@ -35,6 +36,7 @@ export function testFlags(specs: readonly string[], o: Record<string, unknown>, 
     leaseTimeout: str(o.leaseTimeout),
     reporter: str(o.reporter),
     shard: str(o.shard),
+    pool: str(o.pool),
     retryCrashed: str(o.retryCrashed),
   };
 }

@@ -9,6 +9,8 @@ import { say, type Ctx } from '../context.js';
 import { UsageError, type UsageCode } from '../errors.js';
 import { LeaseStore } from '../lease/store.js';
 import { chooseProfiles } from '../options/profiles.js';
+import { parseCleanup } from '../pool/open.js';
+import { choosePool, choosePoolLeaseMs, type PoolSpec } from '../pool/spec.js';
 import { parseWhole } from '../options/whole.js';
 import { assignFiles, assignProfiles, orderLongestFirst, parseShard, shardFromEnv, type Shard } from '../shard/shard.js';
 import { assertWritable, uberPaths, type UberPaths } from '../state/paths.js';
@@ -28,6 +30,7 @@ export interface TestOptions {
   readonly reporter?: string | undefined;
   readonly shard?: string | undefined;
   readonly retryCrashed?: string | undefined;
+  readonly pool?: string | undefined;
 }
 
 export interface TestPlan {
@@ -50,6 +53,11 @@ export interface TestPlan {
   readonly userRc: UserMochaConfig;
   /** How much run history to keep (config `history`). */
   readonly history: HistoryConfig;
+  /** Where leases live: lock files here, or a shared DynamoDB pool (src/pool/spec.ts). */
+  readonly pool: PoolSpec;
+  /** Shared pool: lease time (test.poolLease / UBER_POOL_LEASE) and the cleanup command template (test.poolCleanup). */
+  readonly poolLeaseMs: number;
+  readonly poolCleanup: string | undefined;
 }
 
 function bad(code: UsageCode, message: string): UsageError {
@@ -103,8 +111,13 @@ export async function planTestRun(opts: TestOptions, ctx: Ctx): Promise<TestPlan
 
   const all = pickProfiles(opts, ctx, config, paths);
   requireProfiles(all, ctx.env);
+  const pool = choosePool({ flag: opts.pool, config: config.test.pool, env: ctx.env });
+  const poolLeaseMs = choosePoolLeaseMs({ config: config.test.poolLease, env: ctx.env });
+  if (pool.kind === 'dynamodb') requireProfiles([pool.profile], ctx.env);
+  if (pool.kind === 'dynamodb' && config.test.poolCleanup) parseCleanup(config.test.poolCleanup);
   const shard = opts.shard !== undefined ? parseShard(opts.shard) : (shardFromEnv(ctx.env) ?? null);
-  const profiles = shard ? assignProfiles(all, shard) : all;
+  // a shared pool gives every shard every profile: the pool keeps them apart, not a static split
+  const profiles = shard && pool.kind === 'local' ? assignProfiles(all, shard) : all;
 
   const userRc = readUserMochaConfig(testCwd);
   const specs = opts.specs.length > 0 ? opts.specs : !fromFile && userRc.spec.length > 0 ? userRc.spec : config.test.spec;
@@ -143,5 +156,8 @@ export async function planTestRun(opts: TestOptions, ctx: Ctx): Promise<TestPlan
     retryCrashed,
     userRc,
     history: config.history,
+    pool,
+    poolLeaseMs,
+    poolCleanup: config.test.poolCleanup,
   };
 }

@@ -79,7 +79,10 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx): Promise<TestRunOutc
       const argv = mochaArgv({ files: queue, jobs, reporter: plan.reporter, extra: plan.extra, userRc: plan.userRc, runDir, color: wantsColour(ctx.stdout as MaybeTty, ctx.env) });
       const env = {
         ...ctx.env,
-        ...settingsToEnv({ leaseDir: plan.paths.leases, pool: plan.profiles, scope: plan.scope, timeoutMs: plan.leaseTimeoutMs, staleMs: undefined, runDir, testCwd: plan.testCwd, runId: current.id }),
+        ...settingsToEnv({
+          leaseDir: plan.paths.leases, pool: plan.profiles, scope: plan.scope, timeoutMs: plan.leaseTimeoutMs, staleMs: undefined, runDir, testCwd: plan.testCwd, runId: current.id,
+          shared: plan.pool.kind === 'dynamodb' ? { spec: plan.pool.text, leaseMs: plan.poolLeaseMs, cleanup: plan.poolCleanup } : undefined,
+        }),
       };
       const t0 = now();
       trace('uber', 'mocha spawning', undefined, ctx.env);
@@ -141,6 +144,9 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx): Promise<TestRunOutc
   const overlaps = findOverlaps(audit.records);
   trace('uber', 'lease audit checked', undefined, ctx.env);
   for (const o of overlaps) problems.push(`two leases of one profile overlapped: ${describeOverlap(o)}`);
+  for (const r of leases) if (r.ended === 'fenced') problems.push(`the lease of ${r.profile} (token ${r.token}) was found taken by a later holder when it was released: the shared pool's clocks may be skewed beyond its margin`);
+  const reclaimed = leases.filter((r) => r.reclaimedFrom);
+  if (reclaimed.length > 0) say(ctx, `uber: ${plural(reclaimed.length, 'account')} taken back from a dead holder: ${reclaimed.map((r) => `${r.profile} (from ${r.reclaimedFrom})`).join(', ')}.`);
   if (audit.torn > 0) say(ctx, `uber: skipped ${plural(audit.torn, 'damaged line')} in ${plan.paths.audit} (torn by a crash).`);
   if (mochaFailedAlone) problems.push('mocha exited with an error of its own (see its output above)');
   const tests = files.flatMap((f) => f.tests);
