@@ -25,6 +25,7 @@ import { bailed, fileResult, missingFiles, readAttempt, type FileResult } from '
 import { wantsColour, type MaybeTty } from '../ui/colour.js';
 import { mark as trace } from './trace.js';
 import { labelResults, mergeUnits, writeUnitFiles } from './units.js';
+import { openQueue } from './queue-run.js';
 
 export interface TestRunOutcome {
   readonly ok: boolean;
@@ -61,16 +62,18 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx): Promise<TestRunOutc
   const mocha: MochaEnd[] = [];
   const problems: string[] = [];
   const bailFlag = plan.extra.some((a) => BAIL_FLAG.test(a));
+  // with --queue, mocha is given claim stubs that pull units from the run's shared queue (src/queue/machine.ts)
+  const shared = plan.queue ? await openQueue(plan, plan.queue, ctx, path.join(root, 'units')) : undefined;
   // straggler files run as units (one generated spec file each); `queue` holds what mocha is given
-  const { args, itemOf } = writeUnitFiles(plan.units, plan.testCwd, path.join(root, 'units'));
+  const { args, itemOf } = shared ? { args: shared.args, itemOf: shared.itemOf } : writeUnitFiles(plan.units, plan.testCwd, path.join(root, 'units'));
   const pruning = pruneRunsAsync(plan.paths, plan.history).catch(() => undefined); // old run folders go while mocha starts
-  let queue = [...args];
   let mochaFailedAlone = false;
   // test output, crash tails, JUnit and tests.json pass through the same redaction as deploys
   const redactor = new Redactor(collectSecrets(ctx.env));
   const out = redactLines(ctx.stdout, redactor);
   const err = redactLines(ctx.stderr, redactor);
   try {
+    let queue = shared ? await shared.first() : [...args];
     for (let attempt = 1; queue.length > 0; attempt += 1) {
       const runDir = path.join(root, `attempt-${attempt}`);
       mkdirSync(runDir, { recursive: true });
@@ -83,7 +86,9 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx): Promise<TestRunOutc
           leaseDir: plan.paths.leases, pool: plan.profiles, scope: plan.scope, timeoutMs: plan.leaseTimeoutMs, staleMs: undefined, runDir, testCwd: plan.testCwd, runId: current.id,
           shared: plan.pool.kind === 'dynamodb' ? { spec: plan.pool.text, leaseMs: plan.poolLeaseMs, cleanup: plan.poolCleanup } : undefined,
         }),
+        ...shared?.env(),
       };
+      shared?.watch(runDir);
       const t0 = now();
       trace('uber', 'mocha spawning', undefined, ctx.env);
       const exit = await run([process.execPath, ...argv], { cwd: plan.testCwd, env, signal: ctx.signal, stdout: out, stderr: err, graceMs: 3000 });
@@ -105,7 +110,12 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx): Promise<TestRunOutc
       }
       const allPassed = [...results.values()].every((r) => r.record.state === 'passed');
       if (exit.exitCode !== 0 && missing.length === 0 && allPassed) mochaFailedAlone = true;
-      if (stoppedByBail || missing.length === 0 || attempt > plan.retryCrashed) break; // files --bail skipped are not run again
+      if (stoppedByBail) break; // files --bail skipped are not run again
+      if (shared) {
+        queue = await shared.after(runDir, rec, missing); // crashed units again, then what dead machines held, until drained
+        continue;
+      }
+      if (missing.length === 0 || attempt > plan.retryCrashed) break;
       if (jobs < 2 && rec.loadErrors.size > 0) {
         // serial mocha (--jobs 1) stops at the first file it cannot load: the others never started, nothing crashed
         say(ctx, `uber: ${plural(missing.length, 'file')} did not run (serial mocha stops at a file that fails to load); running them again (attempt ${attempt + 1}).`);
@@ -120,11 +130,13 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx): Promise<TestRunOutc
       queue = missing;
     }
   } finally {
+    await shared?.close();
     await Promise.all([new Promise((r) => out.end(r)), new Promise((r) => err.end(r))]);
     rmSync(root, { recursive: true, force: true });
   }
   const interrupted = ctx.signal.aborted;
-  const ran = labelResults(JSON.parse(redactor.redact(JSON.stringify(args.map((f) => results.get(f)).filter((r): r is FileResult => r !== undefined)))) as FileResult[], itemOf);
+  const mine = shared ? args.filter((a) => shared.kept(a)) : args; // a queue's stubs that took no unit, or were taken over, are not this machine's
+  const ran = labelResults(JSON.parse(redactor.redact(JSON.stringify(mine.map((f) => results.get(f)).filter((r): r is FileResult => r !== undefined)))) as FileResult[], itemOf);
   const files = mergeUnits(ran); // one per spec file: JUnit, timings and the counts; the run record keeps each unit
   const endedAt = now();
   const record = testRunRecord(current.id, ran, { startedAt, endedAt, jobs: plan.jobs, profiles: plan.profiles, shard: plan.shard ? { index: plan.shard.index, total: plan.shard.total } : null, mocha });
@@ -149,9 +161,11 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx): Promise<TestRunOutc
   if (reclaimed.length > 0) say(ctx, `uber: ${plural(reclaimed.length, 'account')} taken back from a dead holder: ${reclaimed.map((r) => `${r.profile} (from ${r.reclaimedFrom})`).join(', ')}.`);
   if (audit.torn > 0) say(ctx, `uber: skipped ${plural(audit.torn, 'damaged line')} in ${plan.paths.audit} (torn by a crash).`);
   if (mochaFailedAlone) problems.push('mocha exited with an error of its own (see its output above)');
+  if (shared) problems.push(...shared.problems);
   const tests = files.flatMap((f) => f.tests);
   const failed = tests.filter((t) => t.state === 'failed').length;
-  const ok = !interrupted && problems.length === 0 && failed === 0 && files.length === plan.files.length && files.every((f) => f.record.state === 'passed');
+  // a queue machine reports what it ran (other machines ran the rest); alone, every planned file must have run
+  const ok = !interrupted && problems.length === 0 && failed === 0 && (shared !== undefined || files.length === plan.files.length) && files.every((f) => f.record.state === 'passed');
   const count = (s: string): number => tests.filter((t) => t.state === s).length;
   say(
     ctx,

@@ -1,0 +1,156 @@
+// `uber test --queue` through the built binary: machines (separate project folders) pulling one suite from one queue
+// in a dynalite pool table; every test counted from a journal the spec files append to, never from reporters.
+import assert from 'node:assert/strict';
+import { readFileSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import path from 'node:path';
+import { dynamoClient } from '../src/dynamo/table.js';
+import type { TestRun } from '../src/report/run.js';
+import { WorkQueue } from '../src/queue/store.js';
+import { startDynalite } from '../test/mocha/support.js';
+import { killTagged, taggedProcesses, TAG_VAR } from './support/procs.js';
+import { counts, queueMachines, type Machine, type QueueSetup, type SuiteFile } from './support/queue.js';
+import { runUber, startUber, type UberRun } from './support/uber.js';
+
+const POOL = 'dynamodb:pool/uber-pool';
+
+function report(m: Machine): TestRun {
+  return JSON.parse(readFileSync(path.join(m.dir, '.uber/reports/tests.json'), 'utf8')) as TestRun;
+}
+
+function signalAll(m: Machine, signal: NodeJS.Signals): number {
+  const found = taggedProcesses(m.env[TAG_VAR]!);
+  for (const p of found) {
+    try {
+      process.kill(p.pid, signal);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found.length;
+}
+
+async function until(what: string, ok: () => boolean, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('uber test --queue (built binary, dynalite pool)', function () {
+  this.timeout(300_000);
+  let db: { server: Server; url: string };
+  const setups: QueueSetup[] = [];
+  before(async () => {
+    db = await startDynalite();
+  });
+  after(() => {
+    db.server.close();
+    for (const s of setups) {
+      for (const m of s.machines) killTagged(m.env[TAG_VAR]!);
+      rmSync(s.root, { recursive: true, force: true });
+    }
+  });
+
+  const setup = (o: Parameters<typeof queueMachines>[0]): QueueSetup => {
+    const s = queueMachines(o);
+    setups.push(s);
+    return s;
+  };
+  const args = (runId: string, jobs = 2): string[] => ['test', '--pool', POOL, '--queue', '--run-id', runId, '--jobs', String(jobs), '--reporter', 'dot'];
+
+  it('two machines on one queue: every test runs exactly once, each machine reports only what it ran', async () => {
+    const suite: Record<string, SuiteFile> = { 'big.spec.mjs': { tests: 6, ms: 150 } };
+    for (let i = 1; i <= 8; i++) suite[`s${i}.spec.mjs`] = { tests: 3, ms: 20 + 30 * i };
+    // history says big.spec.mjs is a straggler: it goes into the queue as units
+    const history = {
+      'test/big.spec.mjs': { ms: 900, tests: Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`big.spec.mjs t${i + 1}`, 150])) },
+      ...Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`test/s${i + 1}.spec.mjs`, { ms: 3 * (20 + 30 * (i + 1)), tests: {} }])),
+    };
+    const s = setup({ names: ['a', 'b'], suite, poolUrl: db.url, history });
+    const [ra, rb] = (await Promise.all(s.machines.map((m) => runUber(args('two-machines'), { cwd: m.dir, env: m.env })))) as [UberRun, UberRun];
+    assert.equal(ra.code, 0, ra.stderr);
+    assert.equal(rb.code, 0, rb.stderr);
+    const all = 6 + 8 * 3;
+    const ends = counts(s.read(), 'end');
+    assert.equal(ends.size, all);
+    assert.deepEqual([...ends.values()].filter((n) => n !== 1), [], 'every test ended exactly once');
+    assert.deepEqual([...counts(s.read(), 'start').values()].filter((n) => n !== 1), [], 'and started once');
+    const [ta, tb] = s.machines.map(report);
+    const reported = [...ta!.tests, ...tb!.tests].map((t) => t.fullTitle).sort();
+    assert.deepEqual(reported, [...ends.keys()].sort(), 'the two reports together hold every test once');
+    assert.ok(ta!.tests.length > 0 && tb!.tests.length > 0, `both machines pulled work (a ${ta!.tests.length}, b ${tb!.tests.length})`);
+    const byMachine = new Map(s.read().filter((l) => l.event === 'end').map((l) => [l.title, l.machine]));
+    for (const [m, run] of [['a', ta!], ['b', tb!]] as const) for (const t of run.tests) assert.equal(byMachine.get(t.fullTitle), m, `${t.fullTitle} is in the report of the machine that ran it`);
+    assert.ok(ra.stderr.includes('enqueued') !== rb.stderr.includes('enqueued'), `one machine enqueued, the other joined:\n${ra.stderr}\n${rb.stderr}`);
+    const units = [...ta!.files, ...tb!.files].filter((f) => f.file === 'test/big.spec.mjs');
+    assert.ok(units.length >= 1, JSON.stringify([...ta!.files, ...tb!.files].map((f) => [f.file, f.unit, f.state])));
+  });
+
+  it('a machine SIGKILLed while holding units: the other takes them over after the lease and finishes (attempt 2 of 2)', async () => {
+    const suite: Record<string, SuiteFile> = { 'long.spec.mjs': { tests: 1, ms: 4000 } };
+    for (let i = 1; i <= 4; i++) suite[`s${i}.spec.mjs`] = { tests: 2, ms: 50 };
+    const history = { 'test/long.spec.mjs': { ms: 4000, tests: {} }, ...Object.fromEntries(Array.from({ length: 4 }, (_, i) => [`test/s${i + 1}.spec.mjs`, { ms: 100, tests: {} }])) };
+    const s = setup({ names: ['a', 'b'], suite, poolUrl: db.url, history, env: { UBER_POOL_LEASE: '2' } });
+    const [a, b] = s.machines as [Machine, Machine];
+    const started = startUber(args('killed'), { cwd: a.dir, env: a.env });
+    await until('machine a to start the long test', () => s.read().some((l) => l.machine === 'a' && l.event === 'start' && l.title.startsWith('long')));
+    assert.ok(signalAll(a, 'SIGKILL') >= 3, 'uber, mocha and a worker were killed');
+    await started.done;
+    const rb = await runUber(args('killed'), { cwd: b.dir, env: b.env });
+    assert.equal(rb.code, 0, rb.stderr);
+    assert.match(rb.stderr, /took over test\/long\.spec\.mjs from \S+ \(no heartbeat for 2 s\): attempt 2 of 2/);
+    const lines = s.read();
+    const ends = counts(lines, 'end');
+    assert.equal(ends.size, 1 + 4 * 2, 'every test ended');
+    assert.deepEqual([...ends.values()].filter((n) => n !== 1), [], 'each exactly once');
+    assert.equal(counts(lines, 'start').get('long.spec.mjs t1'), 2, 'the long test started on a, then again on b');
+    const snap = await new WorkQueue({ client: dynamoClient('pool', b.env), table: 'uber-pool', runId: 'killed', owner: 'check' }).snapshot();
+    const long = snap.units.find((u) => u.item.file === 'test/long.spec.mjs')!;
+    assert.deepEqual([long.state, long.result, long.attempts], ['done', 'passed', 2]);
+    assert.ok(snap.units.every((u) => u.state === 'done' && u.attempts <= 2));
+    assert.ok(report(b).tests.some((t) => t.fullTitle === 'long.spec.mjs t1'));
+  });
+
+  it('a holder stopped past its lease is fenced: its late result is dropped, the machine that took over reports it', async () => {
+    const suite: Record<string, SuiteFile> = { 'slow.spec.mjs': { tests: 1, ms: 2500 } };
+    for (let i = 1; i <= 3; i++) suite[`s${i}.spec.mjs`] = { tests: 2, ms: 50 };
+    const history = { 'test/slow.spec.mjs': { ms: 2500, tests: {} }, ...Object.fromEntries(Array.from({ length: 3 }, (_, i) => [`test/s${i + 1}.spec.mjs`, { ms: 100, tests: {} }])) };
+    const s = setup({ names: ['a', 'b'], suite, poolUrl: db.url, history, env: { UBER_POOL_LEASE: '1' } });
+    const [a, b] = s.machines as [Machine, Machine];
+    const started = startUber(args('fenced'), { cwd: a.dir, env: a.env });
+    await until('machine a to start the slow test', () => s.read().some((l) => l.machine === 'a' && l.event === 'start' && l.title.startsWith('slow')));
+    assert.ok(signalAll(a, 'SIGSTOP') >= 3);
+    let ra;
+    let rb;
+    try {
+      rb = await runUber(args('fenced'), { cwd: b.dir, env: b.env });
+    } finally {
+      signalAll(a, 'SIGCONT');
+      ra = await started.done;
+    }
+    assert.equal(rb.code, 0, rb.stderr);
+    assert.match(rb.stderr, /took over test\/slow\.spec\.mjs from \S+ \(no heartbeat for 1 s\)/);
+    assert.equal(ra.code, 0, ra.stderr);
+    assert.match(ra.stderr, /dropped this machine's late result of test\/slow\.spec\.mjs: another machine took it over/);
+    const ends = counts(s.read(), 'end');
+    assert.equal(ends.get('slow.spec.mjs t1'), 2, 'both ran it to the end (a after it was resumed)');
+    assert.ok(!report(a).tests.some((t) => t.fullTitle === 'slow.spec.mjs t1'), "a's report leaves out its late result");
+    assert.ok(report(b).tests.some((t) => t.fullTitle === 'slow.spec.mjs t1'));
+    const reported = [...report(a).tests, ...report(b).tests].map((t) => t.fullTitle).sort();
+    assert.deepEqual(reported, [...ends.keys()].sort(), 'each test reported once across the machines');
+  });
+
+  it('--queue without a DynamoDB pool, or without a run id, is bad usage: exit 2, one sentence', async () => {
+    const s = setup({ names: ['a'], suite: { 'x.spec.mjs': { tests: 1, ms: 1 } }, poolUrl: db.url });
+    const m = s.machines[0]!;
+    const noPool = await runUber(['test', '--queue', '--run-id', 'x'], { cwd: m.dir, env: m.env });
+    assert.equal(noPool.code, 2);
+    assert.match(noPool.stderr, /^uber: --queue needs a shared pool to keep its queue in: pass --pool dynamodb:<profile>\/<table> \(or set test\.pool or UBER_POOL\)\.\n$/);
+    const noId = await runUber(['test', '--queue', '--pool', POOL], { cwd: m.dir, env: m.env });
+    assert.equal(noId.code, 2);
+    assert.match(noId.stderr, /^uber: --queue needs a run id that every machine of the run shares: pass --run-id ID/);
+    assert.deepEqual(s.read(), [], 'nothing ran');
+  });
+});
