@@ -1,15 +1,10 @@
-// What a machine tells its mocha workers about the shared queue (one environment variable, like the plugin's settings).
+// What a machine tells its mocha workers about the shared queue: where its claim service listens (one environment variable).
 
 export interface QueueSettings {
-  /** The pool's table, reached as this profile (its own credentials, region and endpoint_url). */
-  readonly profile: string;
-  readonly table: string;
-  /** The run every machine shares (--run-id). */
-  readonly runId: string;
-  /** This machine (the claims are its own, kept alive by its heartbeat). */
-  readonly owner: string;
-  /** How many units the queue holds. */
-  readonly count: number;
+  /** The machine's claim service on loopback (src/queue/serve.ts). */
+  readonly url: string;
+  /** Sent with every claim, so no other local process can take this machine's units. */
+  readonly secret: string;
 }
 
 export const QUEUE_ENV = 'UBER_QUEUE';

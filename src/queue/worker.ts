@@ -1,50 +1,49 @@
-// In a mocha worker: a claim stub takes the next unit of the shared queue and loads only that unit's spec (or nothing).
-//
-// The claim is this machine's (its owner name, kept alive by the machine's heartbeat); the worker only notes which unit
-// its stub took, under which token, in the attempt's claim journal. The machine completes the unit from its records.
+// In a mocha worker: a claim stub asks its machine for the next unit of the shared queue and loads only that unit's
+// spec (or nothing, when the queue has none left). The machine makes the claim (src/queue/serve.ts) and completes it.
+import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { dynamoClient } from '../dynamo/table.js';
 import { settingsFromEnv, specKey } from '../mocha/settings.js';
 import { loadUnit, type UnitSpec } from '../mocha/unit.js';
 import type { RunItem } from '../testrun/units.js';
-import { appendClaim } from './claims.js';
 import { queueSettingsFromEnv } from './settings.js';
-import { WorkQueue, type Claim } from './store.js';
+import type { Claim } from './store.js';
 
-let queue: WorkQueue | undefined;
-
-function open(): { queue: WorkQueue; count: number } {
-  const s = queueSettingsFromEnv(process.env);
-  if (!s) throw new Error('uber: a queue claim stub was loaded outside `uber test --queue` (UBER_QUEUE is not set)');
-  queue ??= new WorkQueue({ client: dynamoClient(s.profile, process.env), table: s.table, runId: s.runId, owner: s.owner });
-  return { queue, count: s.count };
+function testCwd(): string {
+  return settingsFromEnv(process.env)?.testCwd ?? process.cwd();
 }
 
-function where(stubUrl: string): { runDir: string; testCwd: string; stub: string } {
-  const s = settingsFromEnv(process.env);
-  if (!s?.runDir) throw new Error('uber: a queue claim stub needs UBER_RUN_DIR (it runs under `uber test --queue`)');
-  return { runDir: s.runDir, testCwd: s.testCwd, stub: specKey(fileURLToPath(stubUrl), s.testCwd) ?? fileURLToPath(stubUrl) };
-}
-
-function unitSpec(item: RunItem, testCwd: string): UnitSpec {
-  const file = path.resolve(testCwd, item.file);
+function unitSpec(item: RunItem): UnitSpec {
+  const file = path.resolve(testCwd(), item.file);
   return item.unit ? { file, index: item.unit.index, count: item.unit.count, weights: item.weights ?? {} } : { file, index: 0, count: 1, weights: {} };
 }
 
-async function load(stubUrl: string, claim: Claim | undefined): Promise<void> {
-  const w = where(stubUrl);
-  appendClaim(w.runDir, { stub: w.stub, n: claim?.n ?? null, item: claim ? { file: claim.item.file, unit: claim.item.unit } : null, token: claim?.token ?? 0, attempts: claim?.attempts ?? 0, pid: process.pid, t: Date.now() });
-  if (claim) await loadUnit(stubUrl, unitSpec(claim.item, w.testCwd));
+function ask(url: string, body: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        if (res.statusCode === 200) resolve(text);
+        else reject(new Error(`uber: this machine could not claim a unit of the shared queue (${res.statusCode}: ${text})`));
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 /** A claim stub: the next unit in queue order, if any is left. */
 export async function claimAndLoad(stubUrl: string): Promise<void> {
-  const { queue: q, count } = open();
-  await load(stubUrl, await q.claimNext(count));
+  const s = queueSettingsFromEnv(process.env);
+  if (!s) throw new Error('uber: a queue claim stub was loaded outside `uber test --queue` (UBER_QUEUE is not set)');
+  const stub = specKey(fileURLToPath(stubUrl), testCwd()) ?? fileURLToPath(stubUrl);
+  const claim = JSON.parse(await ask(s.url, JSON.stringify({ stub, secret: s.secret }))) as Claim | null;
+  if (claim) await loadUnit(stubUrl, unitSpec(claim.item));
 }
 
 /** A held stub: a unit the machine already took over (a dead holder's, or its own crashed one). */
 export async function loadHeld(stubUrl: string, claim: Claim): Promise<void> {
-  await load(stubUrl, claim);
+  await loadUnit(stubUrl, unitSpec(claim.item));
 }

@@ -1,14 +1,11 @@
-// `uber test --queue` in a test run: this machine's side of the shared queue, opened on the pool's table.
+// `uber test --queue` in a test run: this machine's side of the shared queue in the pool's table.
 import { say, type Ctx } from '../context.js';
-import { dynamoClient, ensureTable } from '../dynamo/table.js';
 import { machineName, QueueMachine } from '../queue/machine.js';
 import type { TestPlan } from './plan.js';
 
-export async function openQueue(plan: TestPlan, q: NonNullable<TestPlan['queue']>, ctx: Ctx, stubDir: string): Promise<QueueMachine> {
-  const client = dynamoClient(q.pool.profile, ctx.env);
-  await ensureTable(client, q.pool.table);
-  return QueueMachine.open({
-    client,
+export function openQueue(plan: TestPlan, q: NonNullable<TestPlan['queue']>, ctx: Ctx, stubDir: string): Promise<QueueMachine> {
+  return QueueMachine.start({
+    pool: q.pool.text,
     profile: q.pool.profile,
     table: q.pool.table,
     runId: q.runId,
@@ -20,5 +17,6 @@ export async function openQueue(plan: TestPlan, q: NonNullable<TestPlan['queue']
     retryCrashed: plan.retryCrashed > 0,
     say: (line) => say(ctx, line),
     signal: ctx.signal,
+    env: ctx.env,
   });
 }

@@ -73,7 +73,7 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx): Promise<TestRunOutc
   const out = redactLines(ctx.stdout, redactor);
   const err = redactLines(ctx.stderr, redactor);
   try {
-    let queue = shared ? await shared.first() : [...args];
+    let queue = shared ? shared.first() : [...args];
     for (let attempt = 1; queue.length > 0; attempt += 1) {
       const runDir = path.join(root, `attempt-${attempt}`);
       mkdirSync(runDir, { recursive: true });
@@ -112,7 +112,7 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx): Promise<TestRunOutc
       if (exit.exitCode !== 0 && missing.length === 0 && allPassed) mochaFailedAlone = true;
       if (stoppedByBail) break; // files --bail skipped are not run again
       if (shared) {
-        queue = await shared.after(runDir, rec, missing); // crashed units again, then what dead machines held, until drained
+        queue = await shared.after(rec, missing); // crashed units again, then what dead machines held, until drained
         continue;
       }
       if (missing.length === 0 || attempt > plan.retryCrashed) break;
