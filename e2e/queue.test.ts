@@ -142,6 +142,20 @@ describe('uber test --queue (built binary, dynalite pool)', function () {
     assert.deepEqual(reported, [...ends.keys()].sort(), 'each test reported once across the machines');
   });
 
+  it("a unit whose worker crashed runs again on this machine under the next token; the queue counts 2 attempts", async () => {
+    const s = setup({ names: ['a'], suite: { 'crash.spec.mjs': { tests: 2, ms: 10, crashOnce: true }, 'ok.spec.mjs': { tests: 2, ms: 10 } }, poolUrl: db.url });
+    const m = s.machines[0]!;
+    const r = await runUber(args('crashed'), { cwd: m.dir, env: m.env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /test\/crash\.spec\.mjs reported no result \(its worker crashed\); running it again on this machine \(attempt 2 of 2\)/);
+    const ends = counts(s.read(), 'end');
+    assert.deepEqual([...ends.entries()].sort(), [['crash.spec.mjs t1', 1], ['crash.spec.mjs t2', 1], ['ok.spec.mjs t1', 1], ['ok.spec.mjs t2', 1]]);
+    const crash = report(m).files.find((f) => f.file === 'test/crash.spec.mjs');
+    assert.deepEqual([crash?.state, crash?.attempts], ['passed', 2]);
+    const snap = await new WorkQueue({ client: dynamoClient('pool', m.env), table: 'uber-pool', runId: 'crashed', owner: 'check' }).snapshot();
+    assert.deepEqual(snap.units.map((u) => [u.item.file, u.state, u.result, u.attempts, u.token]).sort(), [['test/crash.spec.mjs', 'done', 'passed', 2, 2], ['test/ok.spec.mjs', 'done', 'passed', 1, 1]]);
+  });
+
   it('--queue without a DynamoDB pool, or without a run id, is bad usage: exit 2, one sentence', async () => {
     const s = setup({ names: ['a'], suite: { 'x.spec.mjs': { tests: 1, ms: 1 } }, poolUrl: db.url });
     const m = s.machines[0]!;

@@ -8,6 +8,8 @@ import { TAG_VAR } from './procs.js';
 export interface SuiteFile {
   readonly tests: number;
   readonly ms: number;
+  /** The first test SIGKILLs its worker the first time it runs anywhere (a marker file beside the journal). */
+  readonly crashOnce?: boolean;
 }
 
 export interface JournalLine {
@@ -17,6 +19,8 @@ export interface JournalLine {
   readonly pid: number;
 }
 
+const crashOnce = "const marker = process.env.QUEUE_JOURNAL + '.crashed'; if (!(await import('node:fs')).existsSync(marker)) { (await import('node:fs')).writeFileSync(marker, ''); process.kill(process.pid, 'SIGKILL'); } ";
+
 /** One spec file's text: its tests journal to $QUEUE_JOURNAL, tagged with $QUEUE_MACHINE. */
 export function specText(name: string, f: SuiteFile): string {
   return [
@@ -24,7 +28,7 @@ export function specText(name: string, f: SuiteFile): string {
     'const journal = (event, title) => appendFileSync(process.env.QUEUE_JOURNAL, JSON.stringify({ machine: process.env.QUEUE_MACHINE, event, title, pid: process.pid }) + "\\n");',
     `describe(${JSON.stringify(name)}, function () {`,
     '  this.timeout(60000);',
-    ...Array.from({ length: f.tests }, (_, i) => `  it('t${i + 1}', async function () { journal('start', this.test.fullTitle()); await new Promise((r) => setTimeout(r, ${f.ms})); journal('end', this.test.fullTitle()); });`),
+    ...Array.from({ length: f.tests }, (_, i) => `  it('t${i + 1}', async function () { journal('start', this.test.fullTitle()); ${f.crashOnce && i === 0 ? crashOnce : ''}await new Promise((r) => setTimeout(r, ${f.ms})); journal('end', this.test.fullTitle()); });`),
     '});',
     '',
   ].join('\n');

@@ -227,6 +227,7 @@ export class QueueMachine {
         continue;
       }
       this.record(stub, next);
+      this.o.say(`uber: ${label(c.item)} reported no result (its worker crashed); running it again on this machine (attempt ${next.attempts} of ${MAX_ATTEMPTS}).`);
       again.push(writeHeldStub(next, this.o.testCwd, this.o.stubDir, stub));
     }
     if (again.length > 0 || this.o.signal.aborted) return again;
