@@ -140,7 +140,7 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx): Promise<TestRunOutc
   const files = mergeUnits(ran); // one per spec file: JUnit, timings and the counts; the run record keeps each unit
   const endedAt = now();
   const record = testRunRecord(current.id, ran, { startedAt, endedAt, jobs: plan.jobs, profiles: plan.profiles, shard: plan.shard ? { index: plan.shard.index, total: plan.shard.total } : null, mocha });
-  writeReports(current, plan.paths.timings, record, files);
+  writeReports(current, plan.paths.timings, record, files, shared ? partlyHere(ran) : undefined);
   trace('uber', 'reports written', undefined, ctx.env);
 
   for (const { record: f } of files) {
@@ -183,6 +183,18 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx): Promise<TestRunOutc
   if (latest) publishReports(current, plan.paths);
   pruneHistory(plan.paths, plan.history, Date.now(), await pruning);
   return { ok, interrupted, run: current, files, leases: leases.length, overlaps: overlaps.length, problems };
+}
+
+/** Split files of which only some units ran here (a queue machine's share). */
+function partlyHere(ran: readonly FileResult[]): Set<string> {
+  const units = new Map<string, { here: number; count: number }>();
+  for (const r of ran) {
+    const m = /^\d+\/(\d+)$/.exec(r.record.unit ?? '');
+    if (!m) continue;
+    const u = units.get(r.record.file) ?? { here: 0, count: Number(m[1]) };
+    units.set(r.record.file, { ...u, here: u.here + 1 });
+  }
+  return new Set([...units].filter(([, u]) => u.here < u.count).map(([f]) => f));
 }
 
 function plural(n: number, word: string): string {
