@@ -156,6 +156,25 @@ describe('uber test --queue (built binary, dynalite pool)', function () {
     assert.deepEqual(snap.units.map((u) => [u.item.file, u.state, u.result, u.attempts, u.token]).sort(), [['test/crash.spec.mjs', 'done', 'passed', 2, 2], ['test/ok.spec.mjs', 'done', 'passed', 1, 1]]);
   });
 
+  it('an interrupted machine gives the units it holds back: another takes them at once, without waiting a lease', async () => {
+    const suite: Record<string, SuiteFile> = { 'long.spec.mjs': { tests: 1, ms: 3000 }, 'ok.spec.mjs': { tests: 1, ms: 10 } };
+    const history = { 'test/long.spec.mjs': { ms: 3000, tests: {} }, 'test/ok.spec.mjs': { ms: 10, tests: {} } };
+    const s = setup({ names: ['a', 'b'], suite, poolUrl: db.url, history, env: { UBER_POOL_LEASE: '600' } });
+    const [a, b] = s.machines as [Machine, Machine];
+    const started = startUber(args('interrupted'), { cwd: a.dir, env: a.env });
+    await until('machine a to start the long test', () => s.read().some((l) => l.machine === 'a' && l.event === 'start' && l.title.startsWith('long')));
+    await until('machine a to finish the short test', () => s.read().some((l) => l.machine === 'a' && l.event === 'end' && l.title.startsWith('ok')));
+    await new Promise((r) => setTimeout(r, 300)); // its end marker written
+    started.child.kill('SIGINT');
+    const ra = await started.done;
+    assert.equal(ra.code, 130, ra.stderr);
+    const rb = await runUber(args('interrupted'), { cwd: b.dir, env: b.env, timeoutMs: 120_000 });
+    assert.equal(rb.code, 0, rb.stderr);
+    assert.doesNotMatch(rb.stderr, /took over|waiting for/, 'nothing was left held by a');
+    assert.ok(report(b).tests.some((t) => t.fullTitle === 'long.spec.mjs t1'));
+    assert.deepEqual([...counts(s.read(), 'end').entries()].sort(), [['long.spec.mjs t1', 1], ['ok.spec.mjs t1', 1]], 'what a finished before it stopped is not run again');
+  });
+
   it('--queue without a DynamoDB pool, or without a run id, is bad usage: exit 2, one sentence', async () => {
     const s = setup({ names: ['a'], suite: { 'x.spec.mjs': { tests: 1, ms: 1 } }, poolUrl: db.url });
     const m = s.machines[0]!;

@@ -78,6 +78,8 @@ export class QueueMachine {
   private settling: Promise<void> = Promise.resolve();
   private beatFailing = false;
   private service: ClaimService | undefined;
+  /** The running (or last) attempt's folder. */
+  private runDir: string | undefined;
 
   private constructor(private readonly o: QueueMachineOptions) {
     this.ready = this.connect();
@@ -162,6 +164,7 @@ export class QueueMachine {
 
   /** While mocha runs: units are completed as their end markers appear (so other machines never wait for a whole attempt). */
   watch(runDir: string): void {
+    this.runDir = runDir;
     clearInterval(this.poll);
     this.poll = setInterval(() => void this.settle(() => readAttempt(runDir)).catch(() => undefined), 250);
     this.poll.unref();
@@ -274,6 +277,8 @@ export class QueueMachine {
     clearInterval(this.poll);
     clearInterval(this.heart);
     await this.service?.[Symbol.asyncDispose]();
+    const last = this.runDir;
+    if (last) await this.settle(() => readAttempt(last)).catch(() => undefined); // what finished before an interruption is done, not given back
     await this.settling.catch(() => undefined);
     const queue = await this.ready.catch(() => undefined);
     for (const [n, h] of this.held) await queue?.release(n, h.claim.token).catch(() => false);
