@@ -62,7 +62,9 @@ async function drop(): Promise<void> {
   leaving?.();
   leaving = undefined;
   // the lease ends here; its lock is kept briefly for this worker's next test while nobody waits (LeasePool.park)
-  if (l && pool && settings) await (await pool).park(l);
+  // (the lock-file pool parks; a shared pool has no lock to keep and releases)
+  const source = l && pool && settings ? await pool : undefined;
+  if (l && source && 'park' in source) await (source as LeaseSource & { park(lease: HeldLease): Promise<void> }).park(l);
   else await l?.release();
 }
 
