@@ -3,8 +3,8 @@
 // accounts), on the same suite and the same (drifted) history. Makespan = first test start to last test end over all
 // machines; the lower bound is max(longest test, total test time / 4 accounts), since every test holds an account.
 // Every test journals its span; a run counts only if every test ran exactly once.
-// Account leases: the three machines are project folders on this host sharing one lock-file lease folder (the local
-// store), so no account is ever held twice across them; the queue itself lives in DynamoDB (dynalite).
+// Account leases: with --queue (and in static-pool) through the shared DynamoDB pool (--pool, dynalite); static shards
+// as today on lock files, the three machines being project folders on this host that share one lease folder.
 // Usage: npx tsx bench/queue.ts [rounds=1]   (needs a build: node dist/bin.js)
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -92,7 +92,9 @@ function run(dir: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ cod
   });
 }
 
-async function measure(mode: 'queue' | 'static', round: number, poolUrl: string): Promise<{ wall: number; span: number; bound: number; perMachine: number[]; firstTest: number[]; lastEnd: number; gap: { p50: number; p90: number; sum: number } }> {
+type Mode = 'queue' | 'static' | 'static-pool';
+
+async function measure(mode: Mode, round: number, poolUrl: string): Promise<{ wall: number; span: number; bound: number; perMachine: number[]; firstTest: number[]; lastEnd: number; gap: { p50: number; p90: number; sum: number } }> {
   writeFileSync(log, '');
   writeFileSync(path.join(root, 'aws'), [...ACCOUNTS, 'pool'].map((p) => `[profile ${p}]\nregion = us-east-1\n${p === 'pool' ? `endpoint_url = ${poolUrl}\n` : ''}`).join('\n'));
   writeFileSync(path.join(root, 'creds'), '[pool]\naws_access_key_id = AKIAPOOL\naws_secret_access_key = x\n');
@@ -106,7 +108,7 @@ async function measure(mode: 'queue' | 'static', round: number, poolUrl: string)
       const args =
         mode === 'queue'
           ? ['test', '--jobs', String(JOBS), '--pool', 'dynamodb:pool/uber-bench', '--queue', '--run-id', runId, '--reporter', 'dot']
-          : ['test', '--jobs', String(JOBS), '--shard', `${k + 1}/${MACHINES}`, '--reporter', 'dot'];
+          : ['test', '--jobs', String(JOBS), '--shard', `${k + 1}/${MACHINES}`, ...(mode === 'static-pool' ? ['--pool', 'dynamodb:pool/uber-bench'] : []), '--reporter', 'dot'];
       return run(dir, args, { ...env, ...(mode === 'queue' ? { CIRCLE_NODE_TOTAL: String(MACHINES) } : {}) });
     }),
   );
@@ -145,19 +147,20 @@ const median = (xs: number[]): number => {
 const server = dynalite({ createTableMs: 0 });
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 const poolUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-const rows: Record<'queue' | 'static', Awaited<ReturnType<typeof measure>>[]> = { queue: [], static: [] };
+const rows: Record<Mode, Awaited<ReturnType<typeof measure>>[]> = { queue: [], static: [], 'static-pool': [] };
 try {
   console.log(`${Object.keys(SUITE).length} files, ${TESTS} tests (${sec(Object.values(SUITE).flat().reduce((a, b) => a + b, 0))} of test time); ${MACHINES} machines × ${JOBS} workers on ${ACCOUNTS.length} accounts; history drifted ±40%.`);
   for (let round = 1; round <= ROUNDS; round++) {
-    for (const mode of ['queue', 'static'] as const) {
+    for (const mode of ['queue', 'static', 'static-pool'] as const) {
       const r = await measure(mode, round, poolUrl);
       rows[mode].push(r);
-      console.log(`round ${round} ${mode.padEnd(6)}: makespan ${sec(r.span)} = ${(r.span / r.bound).toFixed(2)}× the bound ${sec(r.bound)}; machines done at ${r.perMachine.map(sec).join(', ')}; wall ${sec(r.wall)} (first test at ${r.firstTest.map(sec).join(', ')}; last test ended at ${sec(r.lastEnd)}); account hand-over gaps p50 ${r.gap.p50} ms, p90 ${r.gap.p90} ms, ${sec(r.gap.sum)} in all`);
+      console.log(`round ${round} ${mode.padEnd(11)}: makespan ${sec(r.span)} = ${(r.span / r.bound).toFixed(2)}× the bound ${sec(r.bound)}; machines done at ${r.perMachine.map(sec).join(', ')}; wall ${sec(r.wall)} (first test at ${r.firstTest.map(sec).join(', ')}; last test ended at ${sec(r.lastEnd)}); account hand-over gaps p50 ${r.gap.p50} ms, p90 ${r.gap.p90} ms, ${sec(r.gap.sum)} in all`);
     }
   }
   const q = median(rows.queue.map((r) => r.span / r.bound));
   const s = median(rows.static.map((r) => r.span / r.bound));
-  console.log(`median over ${ROUNDS} round${ROUNDS > 1 ? 's' : ''}: queue ${q.toFixed(2)}× the bound (target ≤ 1.10), static shards ${s.toFixed(2)}×; queue makespan ${(median(rows.queue.map((r) => r.span)) / median(rows.static.map((r) => r.span))).toFixed(2)}× the static one; wall ${sec(median(rows.queue.map((r) => r.wall)))} vs ${sec(median(rows.static.map((r) => r.wall)))}.`);
+  const sp = median(rows['static-pool'].map((r) => r.span / r.bound));
+  console.log(`median over ${ROUNDS} round${ROUNDS > 1 ? 's' : ''}: queue ${q.toFixed(2)}× the bound (target ≤ 1.10), static shards ${s.toFixed(2)}× (lock files), ${sp.toFixed(2)}× (on the DynamoDB pool); queue makespan ${(median(rows.queue.map((r) => r.span)) / median(rows.static.map((r) => r.span))).toFixed(2)}× the static one; wall ${sec(median(rows.queue.map((r) => r.wall)))} vs ${sec(median(rows.static.map((r) => r.wall)))}.`);
 } finally {
   server.close();
   rmSync(root, { recursive: true, force: true });
