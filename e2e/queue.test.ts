@@ -162,14 +162,15 @@ describe('uber test --queue (built binary, dynalite pool)', function () {
   });
 
   it('an interrupted machine gives the units it holds back: another takes them at once, without waiting a lease', async () => {
-    const suite: Record<string, SuiteFile> = { 'long.spec.mjs': { tests: 1, ms: 3000 }, 'ok.spec.mjs': { tests: 1, ms: 10 } };
-    const history = { 'test/long.spec.mjs': { ms: 3000, tests: {} }, 'test/ok.spec.mjs': { ms: 10, tests: {} } };
+    const suite: Record<string, SuiteFile> = { 'long.spec.mjs': { tests: 1, ms: 8000 }, 'ok.spec.mjs': { tests: 1, ms: 10 } };
+    const history = { 'test/long.spec.mjs': { ms: 8000, tests: {} }, 'test/ok.spec.mjs': { ms: 10, tests: {} } };
     const s = setup({ names: ['a', 'b'], suite, poolUrl: db.url, history, env: { UBER_POOL_LEASE: '600' } });
     const [a, b] = s.machines as [Machine, Machine];
     const started = startUber(args('interrupted'), { cwd: a.dir, env: a.env });
     await until('machine a to start the long test', () => s.read().some((l) => l.machine === 'a' && l.event === 'start' && l.title.startsWith('long')));
     await until('machine a to finish the short test', () => s.read().some((l) => l.machine === 'a' && l.event === 'end' && l.title.startsWith('ok')));
     await new Promise((r) => setTimeout(r, 300)); // its end marker written
+    assert.ok(!s.read().some((l) => l.event === 'end' && l.title.startsWith('long')), 'the long test is still running on a');
     started.child.kill('SIGINT');
     const ra = await started.done;
     assert.equal(ra.code, 130, ra.stderr);
