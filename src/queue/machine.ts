@@ -138,8 +138,9 @@ export class QueueMachine {
 
   /** A worker loaded `stub`: the next unit in queue order becomes this machine's and the stub's. */
   private async claimFor(stub: string): Promise<Claim | undefined> {
-    const queue = await this.ready;
-    if (this.o.signal.aborted || this.drained) return undefined;
+    // a queue that cannot be reached gives the stubs nothing: the run then stops with one sentence (after, sweep)
+    const queue = await this.ready.catch(() => undefined);
+    if (!queue || this.o.signal.aborted || this.drained) return undefined;
     const c = await queue.claimNext(this.count);
     if (c) this.record(stub, c);
     else this.drained = true;
