@@ -3,6 +3,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
 import { UsageError } from '../errors.js';
+import type { PoolSpec } from '../pool/spec.js';
+import { isMap, isSeq, type Document } from 'yaml';
 import { fillTemplate, GENERATED_MARK, readTemplate } from './template.js';
 
 export const DEFAULT_CONTEXT = 'uber-aws';
@@ -22,6 +24,8 @@ export interface CircleOptions {
   testCwd: string;
   /** One job running `uber run` (deploy and test pipelined per account) instead of provision → test. */
   pipelined?: boolean | undefined;
+  /** A shared pool: every test container leases from all the profiles and pulls units from one queue (no static shards). */
+  pool?: Extract<PoolSpec, { kind: 'dynamodb' }> | undefined;
 }
 
 /** The repository root: the nearest folder up from `dir` holding .git; else `dir` itself. */
@@ -68,8 +72,13 @@ export function checkOptions(o: CircleOptions): void {
   }
   const bad = o.profiles.find((p) => !NAME.test(p));
   if (bad !== undefined) throw new UsageError('ERR_UBER_CI_PROFILE', `Profile name "${bad}" cannot be passed through CircleCI; use letters, digits and _.@+=- only.`);
+  if (o.pool && o.pipelined) {
+    throw new UsageError('ERR_UBER_CI_PARALLELISM', '--pool writes parallel test containers that share one queue, and --pipelined writes one job; drop one of them.');
+  }
+  if (o.pool && !NAME.test(o.pool.profile)) throw new UsageError('ERR_UBER_CI_PROFILE', `Pool profile name "${o.pool.profile}" cannot be passed through CircleCI; use letters, digits and _.@+=- only.`);
   const unique = new Set(o.profiles);
-  if (unique.size < o.parallelism) {
+  // with a shared pool every container leases from all the profiles: containers may outnumber them
+  if (!o.pool && unique.size < o.parallelism) {
     throw new UsageError(
       'ERR_UBER_SHARD_PROFILES',
       `--parallelism ${o.parallelism} needs at least ${o.parallelism} profiles (each container leases a disjoint share) but there ${unique.size === 1 ? 'is' : 'are'} ${unique.size} (${[...unique].join(', ')}); add profiles or lower --parallelism.`,
@@ -94,6 +103,14 @@ export function renderCircleConfig(o: CircleOptions, template = readTemplate(o.p
     ` AWS credentials come from the CircleCI context "${o.context}" (never written here):`,
     '   UBER_AWS_CONFIG_B64       base64 of an AWS config file that defines the profiles',
     '   UBER_AWS_CREDENTIALS_B64  base64 of the matching credentials file',
+  ].join('\n') : o.pool ? [
+    ` ${GENERATED_MARK} --pool ${o.pool.text} from ${o.configPath}; run it again after changing profiles or parallelism.`,
+    ` Provision deploys into ${o.profiles.join(', ')}; ${o.parallelism} test container${o.parallelism > 1 ? 's' : ''} share the whole pool`,
+    ` (leases are items in the DynamoDB table ${o.pool.table}, reached as profile ${o.pool.profile}) and pull spec files`,
+    ' and units from one queue in that table (run id: the workflow id and job name), instead of static shards.',
+    ` AWS credentials come from the CircleCI context "${o.context}" (never written here); they define ${o.pool.profile} too:`,
+    '   UBER_AWS_CONFIG_B64       base64 of an AWS config file that defines the profiles',
+    '   UBER_AWS_CREDENTIALS_B64  base64 of the matching credentials file',
   ].join('\n') : [
     ` ${GENERATED_MARK} from ${o.configPath}; run it again after changing profiles or parallelism.`,
     ` Provision deploys into ${o.profiles.join(', ')}; ${o.parallelism} test container${o.parallelism > 1 ? 's' : ''} each take a`,
@@ -116,5 +133,29 @@ export function renderCircleConfig(o: CircleOptions, template = readTemplate(o.p
     { __UBER_PARALLELISM__: o.parallelism },
     o.parallelism,
     header,
+    o.pool ? (doc) => sharePool(doc, o.pool!) : undefined,
   );
+}
+
+/** Name of the test step each container runs (the static shard's, in templates/circleci/config.yml). */
+const SHARD_STEP = /^Test this container's shard/;
+
+/**
+ * The shared-pool variant: both jobs take the pool from UBER_POOL (deploys and tests lease through it), and each test
+ * container runs `uber test --queue` on the whole pool instead of its shard.
+ */
+function sharePool(doc: Document, pool: Extract<PoolSpec, { kind: 'dynamodb' }>): void {
+  doc.setIn(['parameters', 'profiles', 'description'], 'AWS profiles to deploy into; every test container leases from all of them through the shared pool.');
+  for (const job of ['provision', 'test']) doc.setIn(['jobs', job, 'environment'], doc.createNode({ UBER_POOL: pool.text }));
+  const steps = doc.getIn(['jobs', 'test', 'steps'], true);
+  if (!isSeq(steps)) throw new Error('templates/circleci/config.yml has no test steps');
+  let found = false;
+  for (const step of steps.items) {
+    const run = isMap(step) ? step.get('run', true) : undefined;
+    if (!isMap(run) || !SHARD_STEP.test(String(run.get('name')))) continue;
+    run.set('name', "Pull spec files and units from the run's shared queue (every container leases from the whole pool)");
+    run.set('command', `${String(run.get('command'))} --queue`);
+    found = true;
+  }
+  if (!found) throw new Error("templates/circleci/config.yml has no step named \"Test this container's shard\"");
 }

@@ -40,8 +40,8 @@ function expandPerNode(doc: Document, parallelism: number): void {
   }
 }
 
-/** The template with every token filled; `numbers` become YAML integers, the rest strings. */
-export function fillTemplate(text: string, tokens: Record<string, string>, numbers: Record<string, number>, parallelism: number, header: string): string {
+/** The template with every token filled; `numbers` become YAML integers, the rest strings; `edit` changes the result. */
+export function fillTemplate(text: string, tokens: Record<string, string>, numbers: Record<string, number>, parallelism: number, header: string, edit?: (doc: Document) => void): string {
   const doc = parseDocument(text);
   if (doc.errors.length > 0) throw new Error(`templates/circleci/config.yml is not valid YAML: ${doc.errors[0]?.message ?? ''}`);
   expandPerNode(doc, parallelism);
@@ -53,6 +53,7 @@ export function fillTemplate(text: string, tokens: Record<string, string>, numbe
       else if (node.value.includes('__UBER_')) node.value = replaceTokens(node.value, tokens);
     },
   });
+  edit?.(doc);
   doc.commentBefore = header;
   const left = /__UBER_[A-Z]+__/.exec(doc.toString({ lineWidth: 0 }).replace(/^#.*$/gm, ''));
   if (left) throw new Error(`templates/circleci/config.yml still has ${left[0]} after filling it`);

@@ -13,6 +13,7 @@ import { EXIT, UsageError } from '../errors.js';
 import { PROFILES_HELP } from '../options/profiles.js';
 import { parseWhole } from '../options/whole.js';
 import { uberPaths } from '../state/paths.js';
+import { parsePoolSpec, type PoolSpec } from '../pool/spec.js';
 import type { Register } from './program.js';
 
 interface CircleFlags {
@@ -23,6 +24,7 @@ interface CircleFlags {
   out?: string;
   force?: boolean;
   pipelined?: boolean;
+  pool?: string;
   config?: string;
 }
 
@@ -31,6 +33,13 @@ function writeConfig(file: string, text: string, force: boolean): void {
     throw new UsageError('ERR_UBER_CI_EXISTS', `${file} exists and was not written by uber; pass --force to replace it or --out PATH to write elsewhere.`);
   }
   writeFileAtomic(file, text);
+}
+
+/** --pool for CircleCI: a DynamoDB pool (local lock files cannot be shared by containers). */
+function sharedPool(text: string): Extract<PoolSpec, { kind: 'dynamodb' }> {
+  const pool = parsePoolSpec(text, '--pool');
+  if (pool.kind !== 'dynamodb') throw new UsageError('ERR_UBER_POOL_INVALID', `--pool ${text} keeps leases on one machine, which CircleCI containers cannot share; pass --pool dynamodb:<profile>/<table>.`);
+  return pool;
 }
 
 export const registerCi: Register = (program, ctx, result) => {
@@ -45,14 +54,16 @@ export const registerCi: Register = (program, ctx, result) => {
     .addOption(new Option('--out <path>', 'where to write it; "-" for stdout (default: .circleci/config.yml at the repository root)'))
     .addOption(new Option('--force', 'replace an existing config that uber did not write'))
     .addOption(new Option('--pipelined', 'one job running uber run (each account tested as soon as its deploys are done) instead of provision → parallel test'))
+    .addOption(new Option('--pool <spec>', 'dynamodb:<profile>/<table>: every test container shares the whole pool and pulls units from one queue, instead of static shards'))
     .action((_opts: unknown, cmd: { optsWithGlobals: () => CircleFlags }) => {
       const flags = cmd.optsWithGlobals();
       const loaded = loadConfig(ctx.cwd, flags.config);
       const profiles = resolveProfiles(flags.profiles, loaded.config, ctx.env);
       const pipelined = flags.pipelined === true;
+      const pool = flags.pool !== undefined ? sharedPool(flags.pool) : undefined;
       const parallelism = flags.parallelism !== undefined ? parseWhole('--parallelism', flags.parallelism, 1, 500) : pipelined ? 1 : defaultParallelism(profiles);
       const root = repoRoot(loaded.dir);
-      const text = renderCircleConfig({ profiles, parallelism, pipelined, context: flags.context, image: flags.image, ...projectPaths(loaded, root) });
+      const text = renderCircleConfig({ profiles, parallelism, pipelined, pool, context: flags.context, image: flags.image, ...projectPaths(loaded, root) });
       if (flags.out === '-') {
         ctx.stdout.write(text);
       } else {
@@ -60,7 +71,7 @@ export const registerCi: Register = (program, ctx, result) => {
         writeConfig(file, text, Boolean(flags.force));
         const jobs = pipelined
           ? `one job deploying into ${profiles.join(', ')} and testing each account once its deploys are done`
-          : `provision into ${profiles.join(', ')}, then ${parallelism} test container${parallelism > 1 ? 's' : ''}`;
+          : `provision into ${profiles.join(', ')}, then ${parallelism} test container${parallelism > 1 ? 's' : ''}${pool ? ` sharing the pool ${pool.text} and one queue` : ''}`;
         say(ctx, `Wrote ${file}: ${jobs}; credentials from the CircleCI context "${flags.context}".`);
         ctx.stdout.write(`${file}\n`);
       }

@@ -16,7 +16,7 @@ import type { Register } from './program.js';
 import { testFlags, testOptions } from './test.js';
 
 /** Flags of uber deploy that make no sense for uber run (its output is the run summary; a dry run tests nothing). */
-const NOT_FOR_RUN = new Set(['--json', '--dry-run']);
+const NOT_FOR_RUN = new Set(['--json', '--dry-run', '--queue', '--run-id']); // uber run is one machine: no shared queue
 
 function summaryOf(res: RunResult): string {
   const count = (s: string): number => res.deploy.outcomes.filter((o) => o.status === s).length;

@@ -18,7 +18,10 @@ export function testOptions(): Option[] {
     new Option('--lease-timeout <seconds>', 'fail a test that waits longer than this for a free profile (default: test.leaseTimeout)'),
     new Option('--reporter <name>', 'mocha reporter'),
     new Option('--shard <i/n>', 'run shard i of n (default: from CIRCLE_NODE_INDEX/CIRCLE_NODE_TOTAL)'),
+    new Option('--pool <spec>', 'where leases live: local (lock files) or dynamodb:<profile>/<table>, shared by every machine (default: test.pool, else UBER_POOL, else local)'),
     new Option('--retry-crashed <n>', 're-run files whose worker crashed, on a fresh worker, this many times').default('1'),
+    new Option('--queue', "every machine of the run pulls spec files and units from one queue in the pool's table (needs a DynamoDB pool)"),
+    new Option('--run-id <id>', 'the id every machine of a --queue run shares (default on CircleCI: CIRCLE_WORKFLOW_ID-CIRCLE_JOB)'),
   ];
 }
 
@@ -37,7 +40,10 @@ export function testFlags(specs: readonly string[], o: Record<string, unknown>, 
     leaseTimeout: str(o.leaseTimeout),
     reporter: str(o.reporter),
     shard: str(o.shard),
+    pool: str(o.pool),
     retryCrashed: str(o.retryCrashed),
+    queue: o.queue === true,
+    runId: str(o.runId),
   };
 }
 

@@ -50,6 +50,13 @@ export const testSchema = z.strictObject({
   leaseScope: z.enum(['test', 'file']).default('test').describe('lease one account per test or per file'),
   leaseTimeout: z.number().positive().default(600).describe('seconds a test may wait for a free account'),
   noSplit: z.array(nonEmpty).default([]).describe('spec globs (relative to cwd) whose files always run whole, never as units on several workers'),
+  pool: nonEmpty
+    .optional()
+    .describe('where leases live: local (lock files on this machine) or dynamodb:<profile>/<table> (one pool shared by every machine; the table is created on demand in the account <profile> names); --pool overrides it, UBER_POOL applies when it is unset'),
+  poolLease: z.number().min(1).optional().describe('seconds a shared-pool lease lasts without a heartbeat (default 60, or UBER_POOL_LEASE); heartbeats come every lease / 6'),
+  poolCleanup: nonEmpty
+    .optional()
+    .describe('argv template (never a shell) run before an account taken back from a dead holder is leased again; {profile} is the account'),
 });
 
 export const historySchema = z.strictObject({

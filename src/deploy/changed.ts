@@ -1,5 +1,4 @@
 // Only what changed: read each account's records (during sync), compare fingerprints, keep the records true as deploys run.
-import os from 'node:os';
 import type { Ctx } from '../context.js';
 import { changedParts, fingerprintServices, pairFingerprint, serviceKey, type Fingerprint } from '../fingerprint/fingerprint.js';
 import type { WorkspaceRepo } from '../workspace/repos.js';
@@ -101,16 +100,7 @@ export function skippedOutcome(pair: Pair, why: { readonly rule: string; readonl
   return { pair, status: 'skipped', rule: why.rule, attempts: [], durationMs: 0, log: '', tail: [why.why], kept: [] };
 }
 
-/** user@host, for the record of who deployed. */
-export function machine(env: NodeJS.ProcessEnv): string {
-  let user = env.USER ?? env.LOGNAME;
-  try {
-    user ??= os.userInfo().username;
-  } catch {
-    user ??= 'unknown';
-  }
-  return `${user}@${os.hostname()}`;
-}
+export { machine } from '../util/machine.js';
 
 /**
  * Keeps each account's records true while the run goes: marks the pairs to deploy in progress first, then writes each

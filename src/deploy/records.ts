@@ -1,6 +1,5 @@
 // The account remembers: one DynamoDB table per account (its own credentials, region, endpoint) of what uber deployed there.
 import {
-  CreateTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
   ScanCommand,
@@ -8,7 +7,7 @@ import {
   type AttributeValue,
   type ScanCommandOutput,
 } from '@aws-sdk/client-dynamodb';
-import { profileClient, profileClientConfig } from '../aws/client.js';
+import { call, dynamoClient, ensureTable, why } from '../dynamo/table.js';
 import type { Parts } from '../fingerprint/fingerprint.js';
 
 /** in-progress: a run started deploying it; deployed: that run finished ok; the rest: not current. */
@@ -34,18 +33,9 @@ export interface AccountRecord {
 
 export type ReadResult = { readonly ok: true; readonly records: ReadonlyMap<string, AccountRecord>; readonly ms: number } | { readonly ok: false; readonly why: string };
 
-const KEY = 'pair';
-const CALL_MS = 10_000;
-/** Each call ends on its own clock, not on the run's signal: an interrupted run still records what it cancelled. */
-const call = (): { abortSignal: AbortSignal } => ({ abortSignal: AbortSignal.timeout(CALL_MS) });
+export { why };
 
-/** One line that says why a call failed: the error's name and its first line. */
-export function why(e: unknown): string {
-  const err = e as { name?: string; code?: string; message?: string };
-  const name = err.code ?? err.name ?? 'Error';
-  const msg = (err.message ?? String(e)).split('\n')[0]!;
-  return msg && !msg.includes(name) ? `${name}: ${msg}` : msg || name;
-}
+const KEY = 'pair';
 
 const s = (v: string): AttributeValue => ({ S: v });
 const str = (v: AttributeValue | undefined): string => v?.S ?? '';
@@ -77,17 +67,13 @@ export interface RecordWrite {
 
 export class RecordTable {
   private readonly client: DynamoDBClient;
-  private ready: Promise<void> | undefined;
 
   constructor(
     readonly profile: string,
     readonly table: string,
     env: NodeJS.ProcessEnv,
   ) {
-    this.client = profileClient(DynamoDBClient, profileClientConfig(profile, env), {
-      maxAttempts: 2,
-      requestHandler: { connectionTimeout: 3000, requestTimeout: 5000 },
-    });
+    this.client = dynamoClient(profile, env);
   }
 
   /** Every record of the account; a table that does not exist yet is an empty one. */
@@ -110,23 +96,7 @@ export class RecordTable {
 
   /** Creates the table (on-demand billing) unless it exists, then waits until it is ACTIVE. */
   ensureTable(): Promise<void> {
-    this.ready ??= (async () => {
-      try {
-        const spec = { AttributeDefinitions: [{ AttributeName: KEY, AttributeType: 'S' as const }], KeySchema: [{ AttributeName: KEY, KeyType: 'HASH' as const }] };
-        await this.client.send(new CreateTableCommand({ TableName: this.table, ...spec, BillingMode: 'PAY_PER_REQUEST' }), call());
-      } catch (e) {
-        if ((e as Error).name !== 'ResourceInUseException') throw e; // another run created it first
-      }
-      const until = Date.now() + 120_000;
-      for (;;) {
-        const d = await this.client.send(new DescribeTableCommand({ TableName: this.table }), call());
-        if (d.Table?.TableStatus === 'ACTIVE') return;
-        if (Date.now() > until) throw new Error(`table ${this.table} is not ACTIVE after 120 s`);
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    })();
-    this.ready.catch(() => (this.ready = undefined));
-    return this.ready;
+    return ensureTable(this.client, this.table, { hash: KEY });
   }
 
   private async update(input: ConstructorParameters<typeof UpdateItemCommand>[0]): Promise<boolean> {

@@ -13,11 +13,21 @@ export interface AuditRecord {
   /** Epoch ms (performance.timeOrigin + performance.now()). */
   start: number;
   end: number;
-  /** How the lease ended: released by its holder, or broken by another process (owner dead, or lock stale). */
-  ended?: 'released' | 'dead' | 'stale' | 'exit';
+  /**
+   * How the lease ended: released by its holder, or broken by another process (owner dead, or lock stale). A shared
+   * pool's lease also ends 'reclaimed' (taken back from a holder that stopped heartbeating: logged by the taker), 'lost'
+   * (its holder could not heartbeat before its deadline and stopped), or 'fenced' (a later holder's token was found).
+   */
+  ended?: 'released' | 'dead' | 'stale' | 'exit' | 'reclaimed' | 'lost' | 'fenced';
   host?: string;
   /** The run that held the lease (src/run/id.ts); absent for leases taken outside a run. */
   run?: string;
+  /** Shared pool only: the table, the fencing token, who held it (CI job or user@host pid). */
+  pool?: string;
+  token?: number;
+  who?: string;
+  /** Shared pool only: this lease took the account back from a dead holder (who that was). */
+  reclaimedFrom?: string;
 }
 
 /** Appends one line; when the file's last line was torn (a crash mid-write), the new line starts on a fresh line. */

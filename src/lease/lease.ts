@@ -12,7 +12,38 @@ export class LeaseEndedError extends Error {
   readonly code = 'ERR_UBER_LEASE_ENDED' satisfies ErrorCode;
 }
 
-export class Lease {
+/** What a test or a deploy holds, from whichever store: a lock file here (Lease) or a shared pool's item (src/pool/lease.ts). */
+export interface HeldLease {
+  readonly profile: string;
+  readonly leaseId: string;
+  /** Epoch ms (clock.ts) when it was taken. */
+  readonly start: number;
+  /** Milliseconds spent waiting for a free profile. */
+  waitMs: number;
+  /** Aborted when the lease ends or is lost. */
+  readonly signal: AbortSignal;
+  readonly active: boolean;
+  readonly compromised: Error | undefined;
+  /** Throws a LeaseEndedError naming the lease when it is no longer held. */
+  assertActive(what?: string): void;
+  release(): Promise<unknown>;
+}
+
+/** Where leases come from: the lock-file pool (src/lease/pool.ts) or a shared DynamoDB pool (src/pool/pool.ts). */
+export interface LeaseSource {
+  acquire(meta?: LeaseMetaLike, opts?: { timeoutMs?: number | undefined; signal?: AbortSignal | undefined }): Promise<HeldLease>;
+  close(): void;
+}
+
+/** The lease's subject (LeaseMeta of store.ts, repeated here so this file needs no store). */
+export interface LeaseMetaLike {
+  readonly file?: string | null | undefined;
+  readonly test?: string | null | undefined;
+  readonly kind?: 'test' | 'deploy' | undefined;
+  readonly run?: string | null | undefined;
+}
+
+export class Lease implements HeldLease {
   readonly profile: string;
   readonly leaseId: string;
   /** Epoch ms when the lock was taken. */

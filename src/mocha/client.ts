@@ -1,7 +1,7 @@
 // AWS SDK v3 clients for the leased profile (`uber/client`): its own region, credentials and endpoint, bound to the lease.
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { profileClient, profileClientConfig, type ProfileClientConfig } from '../aws/client.js';
-import type { Lease } from '../lease/lease.js';
+import type { HeldLease } from '../lease/lease.js';
 import { currentLease } from './slot.js';
 
 export { currentLease } from './slot.js';
@@ -14,7 +14,7 @@ interface AnyClient {
   middlewareStack: { add(mw: unknown, opts: { step: 'initialize'; name: string }): void };
 }
 
-export function leasedProfileConfig(lease: Lease = currentLease(), env: NodeJS.ProcessEnv = process.env): LeasedProfileConfig {
+export function leasedProfileConfig(lease: HeldLease = currentLease(), env: NodeJS.ProcessEnv = process.env): LeasedProfileConfig {
   try {
     return profileClientConfig(lease.profile, env);
   } catch {

@@ -3,8 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { traceRole } from './trace-start.js';
 import Mocha from 'mocha';
 import path from 'node:path';
-import type { Lease } from '../lease/lease.js';
-import type { LeasePool } from '../lease/pool.js';
+import type { HeldLease, LeaseSource } from '../lease/lease.js';
 import { mark } from '../testrun/trace.js';
 import { enterLease } from './env.js';
 import { recordLoadError, recordRunner, teeOutput } from './records.js';
@@ -13,39 +12,33 @@ import { slot } from './slot.js';
 import { pruneToUnit, unitOf } from './unit.js';
 
 const settings = settingsFromEnv(process.env);
-let pool: Promise<LeasePool> | undefined;
+let pool: Promise<LeaseSource> | undefined;
 let leaving: (() => void) | undefined;
 
 /**
  * The lease modules (proper-lockfile, graceful-fs) load only where tests run: mocha's main process loads this plugin
  * too, for its hooks object alone. A worker starts loading them at once, while mocha loads the first spec file.
  */
-async function openPool(s: PluginSettings): Promise<LeasePool> {
+async function openPool(s: PluginSettings): Promise<LeaseSource> {
   const [{ LeasePool }, { LeaseStore }, { LeaseEndedError }] = await Promise.all([import('../lease/pool.js'), import('../lease/store.js'), import('../lease/lease.js')]);
-  return new LeasePool(
-    new LeaseStore({
-      dir: s.leaseDir,
-      staleMs: s.staleMs,
-      run: s.runId,
-      onCompromised: (lease) => {
-        if (slot().lease !== lease) return;
-        // fail the running test through mocha's uncaught-error path: it cannot go on with someone else's account
-        setImmediate(() => {
-          throw lease.compromised ?? new LeaseEndedError('lease lost');
-        });
-      },
-    }),
-    s.pool,
-  );
+  const onLost = (lease: HeldLease): void => {
+    if (slot().lease !== lease) return;
+    // fail the running test through mocha's uncaught-error path: it cannot go on with someone else's account
+    setImmediate(() => {
+      throw lease.compromised ?? new LeaseEndedError('lease lost');
+    });
+  };
+  if (s.shared) return (await import('../pool/worker.js')).workerPool(s, s.shared, onLost);
+  return new LeasePool(new LeaseStore({ dir: s.leaseDir, staleMs: s.staleMs, run: s.runId, onCompromised: onLost }), s.pool);
 }
 
-function leasePool(s: PluginSettings): Promise<LeasePool> {
+function leasePool(s: PluginSettings): Promise<LeaseSource> {
   pool ??= openPool(s);
   return pool;
 }
 
 /** Leases a profile without mocha's hook timeout ticking (the wait has its own --lease-timeout). */
-async function lease(ctx: Mocha.Context, s: PluginSettings, meta: { file: string | null; test: string | null }): Promise<Lease> {
+async function lease(ctx: Mocha.Context, s: PluginSettings, meta: { file: string | null; test: string | null }): Promise<HeldLease> {
   const before = ctx.timeout();
   const t0 = Date.now();
   ctx.timeout(0);
@@ -57,7 +50,7 @@ async function lease(ctx: Mocha.Context, s: PluginSettings, meta: { file: string
   }
 }
 
-function hold(l: Lease): void {
+function hold(l: HeldLease): void {
   mark(traceRole, 'lease acquired');
   slot().lease = l;
   leaving = enterLease(process.env, l.profile, l.leaseId);
@@ -69,7 +62,9 @@ async function drop(): Promise<void> {
   leaving?.();
   leaving = undefined;
   // the lease ends here; its lock is kept briefly for this worker's next test while nobody waits (LeasePool.park)
-  if (l && pool && settings) await (await pool).park(l);
+  // (the lock-file pool parks; a shared pool has no lock to keep and releases)
+  const source = l && pool && settings ? await pool : undefined;
+  if (l && source && 'park' in source) await (source as LeaseSource & { park(lease: HeldLease): Promise<void> }).park(l);
   else await l?.release();
 }
 

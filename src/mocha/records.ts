@@ -3,7 +3,7 @@ import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import type Mocha from 'mocha';
 import { now } from '../lease/clock.js';
-import type { Lease } from '../lease/lease.js';
+import type { HeldLease } from '../lease/lease.js';
 import type { TestRecord } from '../report/run.js';
 import { specKey, type PluginSettings } from './settings.js';
 
@@ -58,7 +58,7 @@ export function teeOutput(runDir: string): void {
  * Subscribes to a runner and appends its records as they happen (so a crash loses nothing): one file per runner in a
  * parallel worker; all files in one runner when mocha runs serially (--jobs 1), each file marked as its tests begin.
  */
-export function recordRunner(runner: Mocha.Runner, files: readonly string[], s: PluginSettings & { runDir: string }, lease: () => Lease | undefined): void {
+export function recordRunner(runner: Mocha.Runner, files: readonly string[], s: PluginSettings & { runDir: string }, lease: () => HeldLease | undefined): void {
   const key = specKey(files[0], s.testCwd) ?? '(unknown file)';
   const serial = files.length > 1;
   const write = (r: WorkerRecord): void => append(s.runDir, r);

@@ -13,6 +13,15 @@ export interface PluginSettings {
   readonly testCwd: string;
   /** The uber run these workers belong to; tags every lease's audit line. */
   readonly runId?: string | undefined;
+  /** A shared pool (--pool dynamodb:<profile>/<table>) instead of the lock files; leases still log to leaseDir's audit. */
+  readonly shared?: SharedSettings | undefined;
+}
+
+export interface SharedSettings {
+  readonly spec: string;
+  readonly leaseMs: number;
+  /** test.poolCleanup, the argv template run before an account taken back from a dead holder is used again. */
+  readonly cleanup?: string | undefined;
 }
 
 export const ENV = {
@@ -24,6 +33,7 @@ export const ENV = {
   runDir: 'UBER_RUN_DIR',
   testCwd: 'UBER_TEST_CWD',
   runId: 'UBER_RUN_ID',
+  shared: 'UBER_LEASE_SHARED',
 } as const;
 
 export function settingsToEnv(s: PluginSettings): Record<string, string> {
@@ -37,6 +47,7 @@ export function settingsToEnv(s: PluginSettings): Record<string, string> {
   if (s.staleMs !== undefined) env[ENV.staleMs] = String(s.staleMs);
   if (s.runDir) env[ENV.runDir] = s.runDir;
   if (s.runId) env[ENV.runId] = s.runId;
+  if (s.shared) env[ENV.shared] = JSON.stringify(s.shared);
   return env;
 }
 
@@ -47,6 +58,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): PluginSettings | undefi
   if (!leaseDir || !poolText) return undefined;
   const pool = JSON.parse(poolText) as string[];
   const stale = Number(env[ENV.staleMs]);
+  const sharedText = env[ENV.shared];
   return {
     leaseDir,
     pool,
@@ -56,6 +68,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): PluginSettings | undefi
     runDir: env[ENV.runDir] || undefined,
     testCwd: env[ENV.testCwd] || process.cwd(),
     runId: env[ENV.runId] || undefined,
+    shared: sharedText ? (JSON.parse(sharedText) as SharedSettings) : undefined,
   };
 }
 

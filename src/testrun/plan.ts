@@ -9,12 +9,15 @@ import { say, type Ctx } from '../context.js';
 import { UsageError, type UsageCode } from '../errors.js';
 import { LeaseStore } from '../lease/store.js';
 import { chooseProfiles } from '../options/profiles.js';
+import { parseCleanup } from '../pool/open.js';
+import { choosePool, choosePoolLeaseMs, type PoolSpec } from '../pool/spec.js';
 import { parseWhole } from '../options/whole.js';
 import { assignFiles, assignProfiles, orderLongestFirst, parseShard, shardFromEnv, type Shard } from '../shard/shard.js';
 import { assertWritable, uberPaths, type UberPaths } from '../state/paths.js';
 import { healthyProfiles, leftOutProfiles, readState } from '../state/state.js';
 import { readTimings, timingKey } from '../timings/timings.js';
 import { readUserMochaConfig, type UserMochaConfig } from './mocharc.js';
+import { queueRunId } from '../queue/run-id.js';
 import { planUnits, type RunItem } from './units.js';
 
 export interface TestOptions {
@@ -28,6 +31,11 @@ export interface TestOptions {
   readonly reporter?: string | undefined;
   readonly shard?: string | undefined;
   readonly retryCrashed?: string | undefined;
+  /** --pool as typed (else test.pool, else UBER_POOL, else local). */
+  readonly pool?: string | undefined;
+  /** Pull units from the run's shared queue in the pool's table (needs a DynamoDB pool). */
+  readonly queue?: boolean | undefined;
+  readonly runId?: string | undefined;
 }
 
 export interface TestPlan {
@@ -50,6 +58,13 @@ export interface TestPlan {
   readonly userRc: UserMochaConfig;
   /** How much run history to keep (config `history`). */
   readonly history: HistoryConfig;
+  /** Where leases live: lock files here, or a shared DynamoDB pool (src/pool/spec.ts). */
+  readonly pool: PoolSpec;
+  /** Shared pool: lease time (test.poolLease / UBER_POOL_LEASE) and the cleanup command template (test.poolCleanup). */
+  readonly poolLeaseMs: number;
+  readonly poolCleanup: string | undefined;
+  /** --queue: every machine of the run pulls units from one queue in the pool's table (src/queue/). */
+  readonly queue: { readonly runId: string; readonly pool: Extract<PoolSpec, { kind: 'dynamodb' }> } | null;
 }
 
 function bad(code: UsageCode, message: string): UsageError {
@@ -98,13 +113,23 @@ export async function planTestRun(opts: TestOptions, ctx: Ctx): Promise<TestPlan
   if (scope !== 'test' && scope !== 'file') throw bad('ERR_UBER_USAGE', `--lease-scope "${scope}" is not one of test, file; pass --lease-scope test or --lease-scope file.`);
   const timeoutS = opts.leaseTimeout === undefined ? config.test.leaseTimeout : Number(opts.leaseTimeout);
   if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw bad('ERR_UBER_USAGE', `--lease-timeout "${opts.leaseTimeout}" is not a positive number of seconds; pass e.g. --lease-timeout 600.`);
-  const jobs = opts.jobs === undefined ? undefined : parseWhole('--jobs', opts.jobs, 1);
+  const asked = opts.jobs === undefined ? undefined : parseWhole('--jobs', opts.jobs, 1);
+  if (opts.queue && asked === 1) {
+    throw bad('ERR_UBER_USAGE', '--queue needs mocha\'s parallel mode, which --jobs 1 turns off (mocha would load every file at once and this machine would take the whole queue); pass --jobs 2 or more.');
+  }
   const retryCrashed = opts.retryCrashed === undefined ? 1 : parseWhole('--retry-crashed', opts.retryCrashed, 0);
 
+  const pool = choosePool({ flag: opts.pool, config: config.test.pool, env: ctx.env });
+  const poolLeaseMs = choosePoolLeaseMs({ config: config.test.poolLease, env: ctx.env });
+  const queue = opts.queue ? queueOptions(opts, ctx.env, pool) : null;
   const all = pickProfiles(opts, ctx, config, paths);
   requireProfiles(all, ctx.env);
-  const shard = opts.shard !== undefined ? parseShard(opts.shard) : (shardFromEnv(ctx.env) ?? null);
-  const profiles = shard ? assignProfiles(all, shard) : all;
+  if (pool.kind === 'dynamodb') requireProfiles([pool.profile], ctx.env);
+  if (pool.kind === 'dynamodb' && config.test.poolCleanup) parseCleanup(config.test.poolCleanup);
+  // with a queue every machine shares the whole pool and pulls its work: no static shard, even on CircleCI
+  const shard = queue ? null : opts.shard !== undefined ? parseShard(opts.shard) : (shardFromEnv(ctx.env) ?? null);
+  // a shared pool gives every shard every profile: the pool keeps them apart, not a static split
+  const profiles = shard && pool.kind === 'local' ? assignProfiles(all, shard) : all;
 
   const userRc = readUserMochaConfig(testCwd);
   const specs = opts.specs.length > 0 ? opts.specs : !fromFile && userRc.spec.length > 0 ? userRc.spec : config.test.spec;
@@ -119,7 +144,11 @@ export async function planTestRun(opts: TestOptions, ctx: Ctx): Promise<TestPlan
   };
   const files = shard ? assignFiles(everything, timings, shard, sizeOf) : orderLongestFirst(everything, timings, sizeOf);
   const noSplit = config.test.noSplit.length > 0 ? new Set(await glob(config.test.noSplit, { cwd: testCwd, onlyFiles: true, ignore: ['**/node_modules/**'] })) : new Set<string>();
-  const units = planUnits(files, timings, { jobs: jobs ?? profiles.length, scope, noSplit: new Set([...noSplit].map(timingKey)), sizeOf });
+  // split for the whole run's workers: on CircleCI a queue is shared by CIRCLE_NODE_TOTAL containers of `jobs` each
+  const machines = queue && /^\d+$/.test(ctx.env.CIRCLE_NODE_TOTAL ?? '') ? Math.max(1, Number(ctx.env.CIRCLE_NODE_TOTAL)) : 1;
+  // a queue needs mocha's parallel mode, even on one profile (a second worker waits for the lease)
+  const jobs = queue && asked === undefined ? Math.max(2, profiles.length) : asked;
+  const units = planUnits(files, timings, { jobs: (jobs ?? profiles.length) * machines, scope, noSplit: new Set([...noSplit].map(timingKey)), sizeOf });
 
   assertWritable(paths.root); // reports, timings and leases go there
   try {
@@ -143,5 +172,18 @@ export async function planTestRun(opts: TestOptions, ctx: Ctx): Promise<TestPlan
     retryCrashed,
     userRc,
     history: config.history,
+    pool,
+    poolLeaseMs,
+    poolCleanup: config.test.poolCleanup,
+    queue,
   };
+}
+
+/** --queue's checks: a DynamoDB pool, a run id every machine shares, no static shard. */
+function queueOptions(opts: TestOptions, env: NodeJS.ProcessEnv, pool: PoolSpec): NonNullable<TestPlan['queue']> {
+  if (pool.kind !== 'dynamodb') {
+    throw bad('ERR_UBER_QUEUE_POOL', '--queue needs a shared pool to keep its queue in: pass --pool dynamodb:<profile>/<table> (or set test.pool or UBER_POOL).');
+  }
+  if (opts.shard !== undefined) throw bad('ERR_UBER_USAGE', '--queue and --shard cannot be used together (with a queue every machine pulls its work); drop --shard.');
+  return { runId: queueRunId(opts.runId, env), pool };
 }

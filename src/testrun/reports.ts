@@ -12,15 +12,26 @@ export function testRunRecord(id: string, files: readonly FileResult[], meta: Pi
   return { version: 1, id, ...meta, tests: files.flatMap((f) => f.tests), files: files.map((f) => f.record) };
 }
 
-export function writeReports(run: Pick<RunPaths, 'testRun' | 'junit'>, timingsFile: string, record: TestRun, files: readonly FileResult[]): void {
+/**
+ * Writes tests.json and junit.xml, and learns the files' times. `partial`: split files of which this run ran only some
+ * units (a queue machine; other machines ran the rest): their tests' times join the history's, and the file's time is
+ * its hooks plus all its tests, so the next plan still sees the whole file.
+ */
+export function writeReports(run: Pick<RunPaths, 'testRun' | 'junit'>, timingsFile: string, record: TestRun, files: readonly FileResult[], partial: ReadonlySet<string> = new Set()): void {
   writeJsonAtomic(run.testRun, record);
   writeFileAtomic(run.junit, junitXml(files));
+  const old = readTimings(timingsFile);
   const fresh: Record<string, FileTiming> = {};
+  const sum = (t: Record<string, number>): number => Object.values(t).reduce((a, b) => a + b, 0);
   for (const { record: f, tests } of files) {
     if (f.state !== 'passed' && f.state !== 'failed') continue; // no whole run of the file: no time to learn from
-    fresh[f.file] = { ms: Math.max(0, f.end - f.start), tests: Object.fromEntries(tests.filter((t) => t.state !== 'pending').map((t) => [t.fullTitle, t.durationMs])) };
+    const ms = Math.max(0, f.end - f.start);
+    const mine = Object.fromEntries(tests.filter((t) => t.state !== 'pending').map((t) => [t.fullTitle, t.durationMs]));
+    const before = partial.has(f.file) ? old?.files[f.file] : undefined;
+    const all = before ? { ...before.tests, ...mine } : mine;
+    fresh[f.file] = { ms: before ? Math.max(0, ms - sum(mine)) + sum(all) : ms, tests: all };
   }
-  writeTimings(timingsFile, mergeTimings(readTimings(timingsFile), fresh));
+  writeTimings(timingsFile, mergeTimings(old, fresh));
 }
 
 /** Copies the newest finished run's reports to the fixed .uber/reports/ paths (README, CircleCI artifacts and older tools read those). */

@@ -26,6 +26,7 @@ import { wantsColour, type MaybeTty } from '../ui/colour.js';
 import { mark as trace } from './trace.js';
 import { MOCHA_GRACE_MS, type EarlyMocha } from './early.js';
 import { labelResults, mergeUnits, writeUnitFiles } from './units.js';
+import { openQueue } from './queue-run.js';
 
 export interface TestRunOutcome {
   readonly ok: boolean;
@@ -62,16 +63,18 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx, early?: EarlyMocha):
   const mocha: MochaEnd[] = [];
   const problems: string[] = [];
   const bailFlag = plan.extra.some((a) => BAIL_FLAG.test(a));
+  // with --queue, mocha is given claim stubs that pull units from the run's shared queue (src/queue/machine.ts)
+  const shared = plan.queue ? await openQueue(plan, plan.queue, ctx, path.join(root, 'units')) : undefined;
   // straggler files run as units (one generated spec file each); `queue` holds what mocha is given
-  const { args, itemOf } = writeUnitFiles(plan.units, plan.testCwd, path.join(root, 'units'));
+  const { args, itemOf } = shared ? { args: shared.args, itemOf: shared.itemOf } : writeUnitFiles(plan.units, plan.testCwd, path.join(root, 'units'));
   const pruning = pruneRunsAsync(plan.paths, plan.history).catch(() => undefined); // old run folders go while mocha starts
-  let queue = [...args];
   let mochaFailedAlone = false;
   // test output, crash tails, JUnit and tests.json pass through the same redaction as deploys
   const redactor = new Redactor(collectSecrets(ctx.env));
   const out = redactLines(ctx.stdout, redactor);
   const err = redactLines(ctx.stderr, redactor);
   try {
+    let queue = shared ? shared.first() : [...args];
     for (let attempt = 1; queue.length > 0; attempt += 1) {
       const runDir = path.join(root, `attempt-${attempt}`);
       mkdirSync(runDir, { recursive: true });
@@ -80,8 +83,13 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx, early?: EarlyMocha):
       const argv = mochaArgv({ files: queue, jobs, reporter: plan.reporter, extra: plan.extra, userRc: plan.userRc, runDir, color: wantsColour(ctx.stdout as MaybeTty, ctx.env) });
       const env = {
         ...ctx.env,
-        ...settingsToEnv({ leaseDir: plan.paths.leases, pool: plan.profiles, scope: plan.scope, timeoutMs: plan.leaseTimeoutMs, staleMs: undefined, runDir, testCwd: plan.testCwd, runId: current.id }),
+        ...settingsToEnv({
+          leaseDir: plan.paths.leases, pool: plan.profiles, scope: plan.scope, timeoutMs: plan.leaseTimeoutMs, staleMs: undefined, runDir, testCwd: plan.testCwd, runId: current.id,
+          shared: plan.pool.kind === 'dynamodb' ? { spec: plan.pool.text, leaseMs: plan.poolLeaseMs, cleanup: plan.poolCleanup } : undefined,
+        }),
+        ...shared?.env(),
       };
+      shared?.watch(runDir);
       const t0 = now();
       trace('uber', 'mocha spawning', undefined, ctx.env);
       const how = { cwd: plan.testCwd, env, signal: ctx.signal, stdout: out, stderr: err, graceMs: MOCHA_GRACE_MS };
@@ -105,7 +113,12 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx, early?: EarlyMocha):
       }
       const allPassed = [...results.values()].every((r) => r.record.state === 'passed');
       if (exit.exitCode !== 0 && missing.length === 0 && allPassed) mochaFailedAlone = true;
-      if (stoppedByBail || missing.length === 0 || attempt > plan.retryCrashed) break; // files --bail skipped are not run again
+      if (stoppedByBail) break; // files --bail skipped are not run again
+      if (shared) {
+        queue = await shared.after(rec, missing); // crashed units again, then what dead machines held, until drained
+        continue;
+      }
+      if (missing.length === 0 || attempt > plan.retryCrashed) break;
       if (jobs < 2 && rec.loadErrors.size > 0) {
         // serial mocha (--jobs 1) stops at the first file it cannot load: the others never started, nothing crashed
         say(ctx, `uber: ${plural(missing.length, 'file')} did not run (serial mocha stops at a file that fails to load); running them again (attempt ${attempt + 1}).`);
@@ -120,15 +133,17 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx, early?: EarlyMocha):
       queue = missing;
     }
   } finally {
+    await shared?.close();
     await Promise.all([new Promise((r) => out.end(r)), new Promise((r) => err.end(r))]);
     rmSync(root, { recursive: true, force: true });
   }
   const interrupted = ctx.signal.aborted;
-  const ran = labelResults(JSON.parse(redactor.redact(JSON.stringify(args.map((f) => results.get(f)).filter((r): r is FileResult => r !== undefined)))) as FileResult[], itemOf);
+  const mine = shared ? args.filter((a) => shared.kept(a)) : args; // a queue's stubs that took no unit, or were taken over, are not this machine's
+  const ran = labelResults(JSON.parse(redactor.redact(JSON.stringify(mine.map((f) => results.get(f)).filter((r): r is FileResult => r !== undefined)))) as FileResult[], itemOf);
   const files = mergeUnits(ran); // one per spec file: JUnit, timings and the counts; the run record keeps each unit
   const endedAt = now();
   const record = testRunRecord(current.id, ran, { startedAt, endedAt, jobs: plan.jobs, profiles: plan.profiles, shard: plan.shard ? { index: plan.shard.index, total: plan.shard.total } : null, mocha });
-  writeReports(current, plan.paths.timings, record, files);
+  writeReports(current, plan.paths.timings, record, files, shared ? partlyHere(ran) : undefined);
   trace('uber', 'reports written', undefined, ctx.env);
 
   for (const { record: f } of files) {
@@ -144,11 +159,16 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx, early?: EarlyMocha):
   const overlaps = findOverlaps(audit.records);
   trace('uber', 'lease audit checked', undefined, ctx.env);
   for (const o of overlaps) problems.push(`two leases of one profile overlapped: ${describeOverlap(o)}`);
+  for (const r of leases) if (r.ended === 'fenced') problems.push(`the lease of ${r.profile} (token ${r.token}) was found taken by a later holder when it was released: the shared pool's clocks may be skewed beyond its margin`);
+  const reclaimed = leases.filter((r) => r.reclaimedFrom);
+  if (reclaimed.length > 0) say(ctx, `uber: ${plural(reclaimed.length, 'account')} taken back from a dead holder: ${reclaimed.map((r) => `${r.profile} (from ${r.reclaimedFrom})`).join(', ')}.`);
   if (audit.torn > 0) say(ctx, `uber: skipped ${plural(audit.torn, 'damaged line')} in ${plan.paths.audit} (torn by a crash).`);
   if (mochaFailedAlone) problems.push('mocha exited with an error of its own (see its output above)');
+  if (shared) problems.push(...shared.problems);
   const tests = files.flatMap((f) => f.tests);
   const failed = tests.filter((t) => t.state === 'failed').length;
-  const ok = !interrupted && problems.length === 0 && failed === 0 && files.length === plan.files.length && files.every((f) => f.record.state === 'passed');
+  // a queue machine reports what it ran (other machines ran the rest); alone, every planned file must have run
+  const ok = !interrupted && problems.length === 0 && failed === 0 && (shared !== undefined || files.length === plan.files.length) && files.every((f) => f.record.state === 'passed');
   const count = (s: string): number => tests.filter((t) => t.state === s).length;
   say(
     ctx,
@@ -166,6 +186,18 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx, early?: EarlyMocha):
   if (latest) publishReports(current, plan.paths);
   pruneHistory(plan.paths, plan.history, Date.now(), await pruning);
   return { ok, interrupted, run: current, files, leases: leases.length, overlaps: overlaps.length, problems };
+}
+
+/** Split files of which only some units ran here (a queue machine's share). */
+function partlyHere(ran: readonly FileResult[]): Set<string> {
+  const units = new Map<string, { here: number; count: number }>();
+  for (const r of ran) {
+    const m = /^\d+\/(\d+)$/.exec(r.record.unit ?? '');
+    if (!m) continue;
+    const u = units.get(r.record.file) ?? { here: 0, count: Number(m[1]) };
+    units.set(r.record.file, { ...u, here: u.here + 1 });
+  }
+  return new Set([...units].filter(([, u]) => u.here < u.count).map(([f]) => f));
 }
 
 function plural(n: number, word: string): string {

@@ -108,8 +108,10 @@ export function writeUnitFiles(items: readonly RunItem[], testCwd: string, dir: 
 export function labelResults(results: readonly FileResult[], itemOf: ReadonlyMap<string, RunItem>): FileResult[] {
   return results.map((r) => {
     const item = itemOf.get(r.record.file);
-    if (!item?.unit) return r;
-    return { record: { ...r.record, file: item.file, unit: unitLabel(item.unit) }, tests: r.tests.map((t) => ({ ...t, file: item.file })) };
+    if (!item || (!item.unit && item.file === r.record.file)) return r;
+    // a unit, or a whole file that reached mocha through a stub of its own (a queue's claim stub)
+    const unit = item.unit ? { unit: unitLabel(item.unit) } : {};
+    return { record: { ...r.record, file: item.file, ...unit }, tests: r.tests.map((t) => ({ ...t, file: item.file })) };
   });
 }
 

@@ -1,0 +1,167 @@
+// 3 machines × 3 workers on 4 accounts with a skewed suite: one shared queue (uber test --queue, a dynalite pool table)
+// against today's static shards (uber test --shard i/3: a timing-balanced share of the files, a disjoint share of the
+// accounts), on the same suite and the same (drifted) history. Makespan = first test start to last test end over all
+// machines; the lower bound is max(longest test, total test time / 4 accounts), since every test holds an account.
+// Every test journals its span; a run counts only if every test ran exactly once.
+// Account leases: with --queue (and in static-pool) through the shared DynamoDB pool (--pool, dynalite); static shards
+// as today on lock files, the three machines being project folders on this host that share one lease folder.
+// Usage: npx tsx bench/queue.ts [rounds=1]   (needs a build: node dist/bin.js)
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import dynalite from 'dynalite';
+import type { AddressInfo } from 'node:net';
+import { findOverlaps, readAudit } from '../src/lease/audit.js';
+
+const ROUNDS = Number(process.argv[2] ?? 1);
+const UBER = path.join(path.resolve(fileURLToPath(new URL('..', import.meta.url))), 'dist', 'bin.js');
+const MACHINES = 3;
+const JOBS = 3;
+const ACCOUNTS = ['acct-1', 'acct-2', 'acct-3', 'acct-4'];
+
+/** A seeded prng (mulberry32), so every run of the bench has the same suite and history. */
+function prng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const rand = prng(16);
+
+// skewed: one straggler file (16 × 600 ms), four medium files (6 × 400 ms), 28 small files of 2-4 tests (40-400 ms)
+const SUITE: Record<string, number[]> = { 'big.spec.mjs': Array.from({ length: 16 }, () => 600) };
+for (let i = 1; i <= 4; i++) SUITE[`medium-${i}.spec.mjs`] = Array.from({ length: 6 }, () => 400);
+for (let i = 1; i <= 28; i++) SUITE[`small-${String(i).padStart(2, '0')}.spec.mjs`] = Array.from({ length: 2 + Math.floor(rand() * 3) }, () => 40 + Math.round(rand() * 360));
+const TESTS = Object.values(SUITE).reduce((a, t) => a + t.length, 0);
+
+/** Last run's times, drifted by up to ±40% per file (history is never exact); the same for both modes. */
+const HISTORY = Object.fromEntries(
+  Object.entries(SUITE).map(([file, ms]) => {
+    const drift = 0.6 + rand() * 0.8;
+    const tests = Object.fromEntries(ms.map((t, i) => [`${file} t${i}`, Math.round(t * drift)]));
+    return [`test/${file}`, { ms: Math.round(ms.reduce((a, b) => a + b, 0) * drift) + 20, tests }];
+  }),
+);
+
+const root = mkdtempSync(path.join(os.tmpdir(), 'uber-bench-queue-'));
+const log = path.join(root, 'spans.jsonl');
+const leases = path.join(root, 'leases');
+mkdirSync(leases);
+
+function specText(file: string, ms: readonly number[]): string {
+  return (
+    `import { appendFileSync } from 'node:fs';\nconst sleep = (ms) => new Promise((r) => setTimeout(r, ms));\n` +
+    `describe(${JSON.stringify(file)}, function () {\n  this.timeout(60000);\n` +
+    ms
+      .map((t, i) => `  it('t${i}', async function () { const s = Date.now(); await sleep(${t}); appendFileSync(${JSON.stringify(log)}, JSON.stringify({ t: this.test.fullTitle(), m: process.env.BENCH_MACHINE, p: process.env.AWS_PROFILE, s, e: Date.now() }) + '\\n'); });`)
+      .join('\n') +
+    '\n});\n'
+  );
+}
+
+function machineDir(k: number, mode: string, round: number): string {
+  const dir = path.join(root, `${mode}-${round}-m${k}`);
+  mkdirSync(path.join(dir, 'test'), { recursive: true });
+  mkdirSync(path.join(dir, '.uber'), { recursive: true });
+  symlinkSync(leases, path.join(dir, '.uber', 'leases')); // one lease folder for the machines of this host
+  writeFileSync(path.join(dir, '.uber', 'timings.json'), JSON.stringify({ version: 1, updatedAt: new Date(0).toISOString(), files: HISTORY }));
+  writeFileSync(path.join(dir, 'uber.config.yaml'), `profiles: [${ACCOUNTS.join(', ')}]\ntest:\n  spec: ["test/*.spec.mjs"]\n  leaseScope: test\n`);
+  for (const [file, ms] of Object.entries(SUITE)) writeFileSync(path.join(dir, 'test', file), specText(file, ms));
+  return dir;
+}
+
+interface Span {
+  t: string;
+  m: string;
+  p: string;
+  s: number;
+  e: number;
+}
+
+function run(dir: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('nice', [process.execPath, UBER, ...args], { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    child.on('close', (code) => resolve({ code, err }));
+  });
+}
+
+type Mode = 'queue' | 'static' | 'static-pool';
+
+async function measure(mode: Mode, round: number, poolUrl: string): Promise<{ wall: number; span: number; bound: number; perMachine: number[]; firstTest: number[]; lastEnd: number; gap: { p50: number; p90: number; sum: number } }> {
+  writeFileSync(log, '');
+  writeFileSync(path.join(root, 'aws'), [...ACCOUNTS, 'pool'].map((p) => `[profile ${p}]\nregion = us-east-1\n${p === 'pool' ? `endpoint_url = ${poolUrl}\n` : ''}`).join('\n'));
+  writeFileSync(path.join(root, 'creds'), '[pool]\naws_access_key_id = AKIAPOOL\naws_secret_access_key = x\n');
+  const dirs = Array.from({ length: MACHINES }, (_, k) => machineDir(k + 1, mode, round));
+  const t0 = performance.now();
+  const t0Epoch = Date.now();
+  const runId = `bench-${process.pid}-${round}`;
+  const results = await Promise.all(
+    dirs.map((dir, k) => {
+      const env = { PATH: process.env.PATH, HOME: dir, CI: '1', AWS_CONFIG_FILE: path.join(root, 'aws'), AWS_SHARED_CREDENTIALS_FILE: path.join(root, 'creds'), BENCH_MACHINE: `m${k + 1}` };
+      const args =
+        mode === 'queue'
+          ? ['test', '--jobs', String(JOBS), '--pool', 'dynamodb:pool/uber-bench', '--queue', '--run-id', runId, '--reporter', 'dot']
+          : ['test', '--jobs', String(JOBS), '--shard', `${k + 1}/${MACHINES}`, ...(mode === 'static-pool' ? ['--pool', 'dynamodb:pool/uber-bench'] : []), '--reporter', 'dot'];
+      return run(dir, args, { ...env, ...(mode === 'queue' ? { CIRCLE_NODE_TOTAL: String(MACHINES) } : {}) });
+    }),
+  );
+  const wall = performance.now() - t0;
+  const spans = readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Span);
+  const bad = results.findIndex((r) => r.code !== 0);
+  if (bad >= 0) throw new Error(`${mode}: machine ${bad + 1} exited ${results[bad]!.code}: ${results[bad]!.err.slice(-3000)}`);
+  const seen = new Map<string, number>();
+  for (const s of spans) seen.set(s.t, (seen.get(s.t) ?? 0) + 1);
+  if (seen.size !== TESTS || [...seen.values()].some((n) => n !== 1)) throw new Error(`${mode}: ${seen.size}/${TESTS} tests ran, some not exactly once`);
+  const overlaps = findOverlaps(readAudit(path.join(leases, 'audit.jsonl')));
+  if (overlaps.length > 0) throw new Error(`${mode}: ${overlaps.length} lease overlaps across machines`);
+  const start = Math.min(...spans.map((s) => s.s));
+  const span = Math.max(...spans.map((s) => s.e)) - start;
+  const busy = spans.reduce((a, s) => a + (s.e - s.s), 0);
+  const bound = Math.max(Math.max(...spans.map((s) => s.e - s.s)), busy / ACCOUNTS.length);
+  const perMachine = Array.from({ length: MACHINES }, (_, k) => Math.max(0, ...spans.filter((s) => s.m === `m${k + 1}`).map((s) => s.e)) - start);
+  const gaps: number[] = [];
+  for (const a of ACCOUNTS) {
+    const on = spans.filter((x) => x.p === a).sort((x, y) => x.s - y.s);
+    for (let i = 1; i < on.length; i++) gaps.push(on[i]!.s - on[i - 1]!.e);
+  }
+  gaps.sort((x, y) => x - y);
+  const gap = { p50: gaps[Math.floor(gaps.length / 2)] ?? 0, p90: gaps[Math.floor(gaps.length * 0.9)] ?? 0, sum: gaps.reduce((x, y) => x + y, 0) };
+  const firstTest = Array.from({ length: MACHINES }, (_, k) => Math.min(...spans.filter((x) => x.m === `m${k + 1}`).map((x) => x.s)) - t0Epoch);
+  return { wall, span, bound, perMachine, firstTest, lastEnd: Math.max(...spans.map((x) => x.e)) - t0Epoch, gap };
+}
+
+const sec = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+const server = dynalite({ createTableMs: 0 });
+await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+const poolUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+const rows: Record<Mode, Awaited<ReturnType<typeof measure>>[]> = { queue: [], static: [], 'static-pool': [] };
+try {
+  console.log(`${Object.keys(SUITE).length} files, ${TESTS} tests (${sec(Object.values(SUITE).flat().reduce((a, b) => a + b, 0))} of test time); ${MACHINES} machines × ${JOBS} workers on ${ACCOUNTS.length} accounts; history drifted ±40%.`);
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const mode of ['queue', 'static', 'static-pool'] as const) {
+      const r = await measure(mode, round, poolUrl);
+      rows[mode].push(r);
+      console.log(`round ${round} ${mode.padEnd(11)}: makespan ${sec(r.span)} = ${(r.span / r.bound).toFixed(2)}× the bound ${sec(r.bound)}; machines done at ${r.perMachine.map(sec).join(', ')}; wall ${sec(r.wall)} (first test at ${r.firstTest.map(sec).join(', ')}; last test ended at ${sec(r.lastEnd)}); account hand-over gaps p50 ${r.gap.p50} ms, p90 ${r.gap.p90} ms, ${sec(r.gap.sum)} in all`);
+    }
+  }
+  const q = median(rows.queue.map((r) => r.span / r.bound));
+  const s = median(rows.static.map((r) => r.span / r.bound));
+  const sp = median(rows['static-pool'].map((r) => r.span / r.bound));
+  console.log(`median over ${ROUNDS} round${ROUNDS > 1 ? 's' : ''}: queue ${q.toFixed(2)}× the bound (target ≤ 1.10), static shards ${s.toFixed(2)}× (lock files), ${sp.toFixed(2)}× (on the DynamoDB pool); queue makespan ${(median(rows.queue.map((r) => r.span)) / median(rows.static.map((r) => r.span))).toFixed(2)}× the static one; wall ${sec(median(rows.queue.map((r) => r.wall)))} vs ${sec(median(rows.static.map((r) => r.wall)))}.`);
+} finally {
+  server.close();
+  rmSync(root, { recursive: true, force: true });
+}

@@ -1,0 +1,192 @@
+// A pool of profiles shared across machines (DynamoDB items): take a free or expired one, else wait in line, oldest first.
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LeaseTable, type Holder, type LeaseItem } from '../dynamo/lease.js';
+import { appendAudit } from '../lease/audit.js';
+import { now } from '../lease/clock.js';
+import type { LeaseMetaLike, LeaseSource } from '../lease/lease.js';
+import { HOST, newLeaseId } from '../lease/owner.js';
+import { LeaseTimeoutError } from '../lease/pool.js';
+import { secs } from '../util/format.js';
+import { SharedLease } from './lease.js';
+import { TICKET_STALE_MS, Waiters, type Ticket } from './waiters.js';
+
+/** Polling while waiting: from MIN_POLL_MS, ×1.6 per round, up to MAX_POLL_MS, each wait jittered to [½, 1]×. */
+const MIN_POLL_MS = 20;
+const MAX_POLL_MS = 400;
+/** A free account the waiters ahead leave untaken this long may be taken out of turn (they poll at most every MAX_POLL_MS). */
+const TURN_GRACE_MS = 2 * MAX_POLL_MS + 200;
+const TICKET_REFRESH_MS = 1000;
+
+export interface SharedPoolOptions {
+  readonly client: DynamoDBClient;
+  readonly table: string;
+  readonly profiles: readonly string[];
+  /** Lease time; heartbeats every leaseMs / 6. */
+  readonly leaseMs: number;
+  /** Clock-skew margin: an expired lease is taken back only this long after its expiry (default min(2 s, lease / 10)). */
+  readonly skewMs?: number | undefined;
+  /** "circleci workflow …/test #2 (host) pid 12" or "ann@laptop pid 12" (util/machine.ts whoAmI). */
+  readonly who: string;
+  /** This machine's audit log (false: none). */
+  readonly audit: string | undefined;
+  readonly run?: string | undefined;
+  /** Runs before an account taken back from a dead holder (or left dirty) is handed out; throws when the cleanup failed. */
+  readonly cleanup?: ((profile: string, signal: AbortSignal | undefined) => Promise<void>) | undefined;
+  readonly onLost?: ((lease: SharedLease, err: Error) => void) | undefined;
+  /** Counters for the bench and the tests. */
+  readonly stats?: { retries: number; rereads: number } | undefined;
+}
+
+export class SharedPool implements LeaseSource {
+  readonly table: LeaseTable;
+  readonly skewMs: number;
+  private readonly waiters: Waiters;
+  private ready: Promise<void> | undefined;
+
+  constructor(readonly o: SharedPoolOptions) {
+    if (o.profiles.length === 0) throw new Error('a lease pool needs at least one profile');
+    this.table = new LeaseTable({ client: o.client, table: o.table, stats: o.stats });
+    this.waiters = new Waiters(o.client, o.table);
+    this.skewMs = o.skewMs ?? Math.min(2000, o.leaseMs / 10);
+  }
+
+  private ensure(): Promise<void> {
+    this.ready ??= this.table.ensure().catch((e: unknown) => {
+      this.ready = undefined;
+      throw e;
+    });
+    return this.ready;
+  }
+
+  /** Available now: free, or held but expired (its expiry plus the skew margin is past on this clock). */
+  private available(it: LeaseItem | undefined, at: number): boolean {
+    return !it || it.state === 'free' || it.expires < at - this.skewMs;
+  }
+
+  /** Leases one profile: at once when nobody waits ahead, else in arrival order across every machine on the table. */
+  async acquire(meta: LeaseMetaLike = {}, opts: { timeoutMs?: number | undefined; signal?: AbortSignal | undefined } = {}): Promise<SharedLease> {
+    const t0 = now();
+    await this.ensure();
+    let ticket: string | undefined;
+    let touched = 0;
+    let delay = MIN_POLL_MS;
+    const freeSince = new Map<string, number>();
+    const mine = new Set(this.o.profiles);
+    try {
+      for (;;) {
+        opts.signal?.throwIfAborted();
+        const [items, line] = await Promise.all([this.table.readMany(this.o.profiles), this.waiters.list().catch(() => undefined)]);
+        const at = now();
+        const free = this.o.profiles.filter((p) => this.available(items.get(p), at));
+        for (const p of [...freeSince.keys()]) if (!free.includes(p)) freeSince.delete(p);
+        for (const p of free) if (!freeSince.has(p)) freeSince.set(p, at);
+        const k = line ? this.ahead(line, ticket, mine, at) : 0;
+        // the k-th oldest waiter takes the k-th free profile; one the waiters ahead leave free too long is fair game
+        const turn = k < free.length ? [...free.slice(k), ...free.slice(0, k)] : free.filter((p) => at - freeSince.get(p)! >= TURN_GRACE_MS);
+        for (const p of turn) {
+          const lease = await this.take(p, items.get(p), meta, opts.signal);
+          if (lease) {
+            lease.waitMs = now() - t0;
+            return lease;
+          }
+        }
+        if (opts.timeoutMs && now() - t0 >= opts.timeoutMs) throw new LeaseTimeoutError(await this.describeWait(opts.timeoutMs));
+        if (ticket === undefined) {
+          ticket = await this.waiters.enter(this.o.who, this.o.profiles, t0).catch(() => undefined);
+          touched = at;
+        } else if (at - touched > TICKET_REFRESH_MS) {
+          await this.waiters.touch(ticket, at).catch(() => undefined);
+          touched = at;
+        }
+        const left = opts.timeoutMs ? Math.max(1, opts.timeoutMs - (now() - t0)) : delay;
+        await sleep(Math.min(left, delay * (0.5 + Math.random() / 2)), opts.signal);
+        delay = Math.min(MAX_POLL_MS, delay * 1.6);
+      }
+    } finally {
+      if (ticket !== undefined) await this.waiters.leave(ticket).catch(() => undefined);
+    }
+  }
+
+  /** Live waiters ahead of `ticket` (all of them before it has one) that want one of our profiles; dead ones are dropped. */
+  private ahead(line: readonly Ticket[], ticket: string | undefined, mine: ReadonlySet<string>, at: number): number {
+    let k = 0;
+    for (const t of line) {
+      if (t.sk === ticket) return k;
+      if (at - t.beat > TICKET_STALE_MS) {
+        void this.waiters.drop(t);
+        continue;
+      }
+      if (t.profiles.some((p) => mine.has(p))) k += 1;
+    }
+    return k;
+  }
+
+  /** One conditional take; the cleanup command runs first when the account was taken back or left dirty. */
+  private async take(profile: string, seen: LeaseItem | undefined, meta: LeaseMetaLike, signal: AbortSignal | undefined): Promise<SharedLease | undefined> {
+    const holder: Holder = {
+      leaseId: newLeaseId(), who: this.o.who, host: HOST, pid: process.pid, test: meta.test ?? null, file: meta.file ?? null,
+      kind: meta.kind === 'deploy' ? 'deploy' : 'test', run: meta.run ?? this.o.run ?? null,
+    };
+    const sentAt = now();
+    const r = await this.table.take(profile, seen, holder, { now: sentAt, leaseMs: this.o.leaseMs, cutoff: sentAt - this.skewMs });
+    if (!r.ok) return undefined;
+    if (now() >= sentAt + this.o.leaseMs - this.skewMs) {
+      // the take's reply came too late to use the lease (a slow call, a stopped process): give it back, take again
+      await this.table.release(profile, holder.leaseId, r.token, { dirty: seen?.dirty === true || r.replaced !== undefined }).catch(() => undefined);
+      return undefined;
+    }
+    const old = r.replaced;
+    if (old && this.o.audit) {
+      // the dead holder's lease, as it ended: at its expiry (it stopped using the account by then, or was fenced)
+      appendAudit(this.o.audit, {
+        leaseId: old.leaseId, profile, pid: old.pid, file: old.file, test: old.test, ...(old.kind === 'deploy' ? { kind: 'deploy' as const } : {}),
+        start: old.since, end: old.expires, ended: 'reclaimed', host: old.host, ...(old.run ? { run: old.run } : {}), pool: this.o.table, token: old.token, who: old.who,
+      });
+    }
+    const lease = new SharedLease({ table: this.table, profile, holder, token: r.token, leaseMs: this.o.leaseMs, sentAt, audit: this.o.audit, reclaimedFrom: old?.who, onLost: this.o.onLost });
+    if ((old || seen?.dirty) && this.o.cleanup) {
+      try {
+        await this.o.cleanup(profile, signal);
+        await this.table.cleaned(profile, holder.leaseId, r.token);
+      } catch (e) {
+        await lease.release({ dirty: true });
+        throw e;
+      }
+    }
+    return lease;
+  }
+
+  /** Every lease item of the pool's profiles as stored now. */
+  async status(): Promise<Map<string, LeaseItem | undefined>> {
+    return this.table.readMany(this.o.profiles);
+  }
+
+  /** "No profile of the pool [a, b] came free within 30 s: a held by ann@laptop pid 12 (test "x", 31 s) ...". */
+  async describeWait(timeoutMs: number): Promise<string> {
+    const items = await this.table.readMany(this.o.profiles).catch(() => new Map<string, LeaseItem | undefined>());
+    const at = now();
+    const holders = this.o.profiles.map((p) => {
+      const it = items.get(p);
+      if (!it || it.state === 'free') return `${p} free`;
+      const what = it.kind === 'deploy' ? `deploy ${it.run ?? ''}`.trim() : it.test ? `test "${it.test}"` : it.file ? `file ${it.file}` : 'no test';
+      return `${p} held by ${it.who} (${what}, for ${secs(at - it.since)})`;
+    });
+    return `No profile of the shared pool ${this.o.table} [${this.o.profiles.join(', ')}] came free within ${secs(timeoutMs)}: ${holders.join('; ')}; raise --lease-timeout, add profiles, or lower --jobs.`;
+  }
+
+  close(): void {
+    // nothing held open: each lease stops its own timers
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
