@@ -4,18 +4,10 @@ import { parse } from 'yaml';
 import { checkOptions, defaultParallelism, renderCircleConfig, type CircleOptions } from '../../src/ci/circleci.js';
 import { readTemplate } from '../../src/ci/template.js';
 import { UsageError } from '../../src/errors.js';
+import { CIRCLE_BASE } from './options.js';
 import { validateCircleConfig } from './validate.js';
 
-const base: CircleOptions = {
-  profiles: ['ci-1', 'ci-2', 'ci-3'],
-  parallelism: 3,
-  context: 'uber-aws',
-  image: 'cimg/node:20.19',
-  configPath: 'uber.config.yaml',
-  uberDir: '.uber',
-  workspace: 'repos',
-  testCwd: 'repos/tests',
-};
+const base: CircleOptions = CIRCLE_BASE;
 
 type Step = string | Record<string, Record<string, unknown> | null>;
 interface Job {

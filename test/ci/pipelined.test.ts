@@ -2,19 +2,10 @@
 import assert from 'node:assert/strict';
 import { renderCircleConfig, type CircleOptions } from '../../src/ci/circleci.js';
 import { UsageError } from '../../src/errors.js';
+import { CIRCLE_BASE } from './options.js';
 import { validateCircleConfig } from './validate.js';
 
-const base: CircleOptions = {
-  profiles: ['ci-1', 'ci-2', 'ci-3'],
-  parallelism: 1,
-  pipelined: true,
-  context: 'uber-aws',
-  image: 'cimg/node:20.19',
-  configPath: 'uber.config.yaml',
-  uberDir: '.uber',
-  workspace: 'repos',
-  testCwd: 'repos/tests',
-};
+const base: CircleOptions = { ...CIRCLE_BASE, parallelism: 1, pipelined: true };
 
 type Step = string | Record<string, Record<string, unknown> | null>;
 interface Raw {

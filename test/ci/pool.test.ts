@@ -9,20 +9,11 @@ import type { Ctx } from '../../src/context.js';
 import { parsePoolSpec, type PoolSpec } from '../../src/pool/spec.js';
 import { planTestRun } from '../../src/testrun/plan.js';
 import { runCli } from '../support/run-cli.js';
+import { CIRCLE_BASE } from './options.js';
 import { validateCircleConfig } from './validate.js';
 
 const pool = parsePoolSpec('dynamodb:ci-pool/uber-leases') as Extract<PoolSpec, { kind: 'dynamodb' }>;
-const base: CircleOptions = {
-  profiles: ['ci-1', 'ci-2', 'ci-3'],
-  parallelism: 3,
-  context: 'uber-aws',
-  image: 'cimg/node:20.19',
-  configPath: 'uber.config.yaml',
-  uberDir: '.uber',
-  workspace: 'repos',
-  testCwd: 'repos/tests',
-  pool,
-};
+const base: CircleOptions = { ...CIRCLE_BASE, pool };
 
 interface Run {
   name?: string;
