@@ -1,16 +1,43 @@
 // Brings one repo onto a branch: clone if missing, else inspect → ask the remote → fetch → switch → fast-forward; never loses work.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Ctx } from '../context.js';
-import { git, gitOk, GitError } from './git.js';
+import { git, gitOk, GitError, viaSimpleGit, type GitProgress } from './git.js';
 import { folderKind, gitDirOf, inspectClone, type LocalState } from './inspect.js';
 import { ignoredInTheWay, inTheWayReason } from './ignored.js';
+import { readRef } from './refs.js';
 import { lsRemote, type RemoteHeads } from './remote.js';
 import type { WorkspaceRepo } from './repos.js';
 import type { SyncOutcome } from './types.js';
 
 export type Step = 'inspect' | 'ls-remote' | 'clone' | 'fetch' | 'switch' | 'fast-forward';
+/** A step began, or (with detail) made progress. */
+export type OnStep = (s: Step, detail?: string) => void;
 type GitCtx = Pick<Ctx, 'env' | 'signal'>;
+
+/** Reports git's progress as the step's detail ("clone: receiving 45% (450/1000)"), each change once. */
+function progressOf(s: Step, step: OnStep): (p: GitProgress) => void {
+  let last = '';
+  return (p) => {
+    const detail = `${s}: ${p.stage.replace(/:$/, '')} ${p.percent}% (${p.processed}/${p.total})`; // simple-git names the server's stage "remote:"
+    if (detail !== last) step(s, (last = detail));
+  };
+}
+
+/**
+ * `git clone|fetch <options> -- <rest>`. Where git's progress is shown (`progress`: the live rows), through simple-git,
+ * whose progress events become the step's detail; `--progress` goes before "--", where simple-git would otherwise
+ * append it (after "--", git would take it for a folder name). Where nothing shows progress, on exec/run.ts with
+ * `--quiet`: simple-git would only add its per-call cost (see git.ts) to every clone and fetch of the run.
+ */
+async function transfer(cmd: 'clone' | 'fetch', options: readonly string[], rest: readonly string[], cwd: string, ctx: GitCtx, step: OnStep, progress: boolean): Promise<void> {
+  if (!progress) {
+    await gitOk([cmd, '--quiet', ...options, '--', ...rest], cwd, ctx);
+    return;
+  }
+  const args = [cmd, '--progress', ...options, '--', ...rest];
+  await viaSimpleGit([cmd], cwd, ctx, (g) => g.raw(args), { onProgress: progressOf(cmd, step) });
+}
 
 interface Target {
   readonly name: string;
@@ -30,17 +57,14 @@ function chooseTarget(repo: WorkspaceRepo, branch: string, remote: RemoteHeads):
   return { name: fallback, fallback: true, commit };
 }
 
-/** A branch's commit read from its loose ref file; falls back to git when the ref is packed or stored otherwise. */
+/** A branch's commit read from the ref files; falls back to git when they cannot say (reftable). */
 async function branchCommit(dir: string, name: string, ctx: GitCtx): Promise<string> {
-  const loose = path.join(gitDirOf(dir), 'refs', 'heads', ...name.split('/'));
-  if (existsSync(loose)) {
-    const sha = readFileSync(loose, 'utf8').trim();
-    if (/^[0-9a-f]{40,64}$/.test(sha)) return sha;
-  }
+  const sha = readRef(gitDirOf(dir), `refs/heads/${name}`);
+  if (sha) return sha;
   return gitOk(['rev-parse', '--verify', '--end-of-options', `refs/heads/${name}^{commit}`], dir, ctx);
 }
 
-async function clone(repo: WorkspaceRepo, branch: string, ctx: GitCtx, step: (s: Step) => void): Promise<SyncOutcome> {
+async function clone(repo: WorkspaceRepo, branch: string, ctx: GitCtx, step: OnStep, progress: boolean): Promise<SyncOutcome> {
   const parent = path.dirname(repo.dir);
   mkdirSync(parent, { recursive: true });
   step('ls-remote');
@@ -50,7 +74,8 @@ async function clone(repo: WorkspaceRepo, branch: string, ctx: GitCtx, step: (s:
   if (typeof target === 'string') return { ...base, branch: null, fallback: false, commit: null, status: 'failed', reason: target };
   step('clone');
   // A partial clone (blobs fetched on demand); git falls back to a full clone where the remote does not allow filters.
-  await gitOk(['clone', '--quiet', '--filter=blob:none', `--branch=${target.name}`, '--', repo.url, repo.dir], parent, ctx);
+  // On Ctrl-C git removes its half clone.
+  await transfer('clone', ['--filter=blob:none', `--branch=${target.name}`], [repo.url, repo.dir], parent, ctx, step, progress);
   return { ...base, branch: target.name, fallback: target.fallback, commit: await branchCommit(repo.dir, target.name, ctx), status: 'cloned' };
 }
 
@@ -81,12 +106,17 @@ export function refspecsTrack(refspecs: readonly string[], name: string): boolea
 
 /** A single-branch clone (or a narrowed refspec) cannot track a new branch until origin fetches it: add it, as `git remote set-branches --add` does. */
 async function ensureTracked(name: string, dir: string, ctx: GitCtx): Promise<void> {
-  const res = await git(['config', '--get-all', 'remote.origin.fetch'], dir, ctx);
-  if (refspecsTrack(res.ok ? res.out.split('\n') : [], name)) return;
+  const key = 'remote.origin.fetch';
+  // simple-git's getConfig reads the values (NUL-separated, a refspec per value); once per branch new to the clone
+  const specs = await viaSimpleGit(['config', key], dir, ctx, async (g) => (await g.getConfig(key)).values).catch((e: unknown) => {
+    if (e instanceof GitError && e.exitCode === 1) return []; // git config's "no such key"
+    throw e;
+  });
+  if (refspecsTrack(specs, name)) return;
   await gitOk(['remote', 'set-branches', '--add', 'origin', name], dir, ctx);
 }
 
-async function update(repo: WorkspaceRepo, branch: string, ctx: GitCtx, step: (s: Step) => void): Promise<SyncOutcome> {
+async function update(repo: WorkspaceRepo, branch: string, ctx: GitCtx, step: OnStep, progress: boolean): Promise<SyncOutcome> {
   const base = { repo: repo.name, dir: repo.dir };
   step('inspect');
   const state: LocalState = await inspectClone(repo.dir, ctx);
@@ -104,7 +134,7 @@ async function update(repo: WorkspaceRepo, branch: string, ctx: GitCtx, step: (s
   step('fetch');
   // Fetch the one branch by name: also works for single-branch clones and custom refspecs.
   const trackingRef = `refs/remotes/origin/${target.name}`;
-  await gitOk(['fetch', '--quiet', '--no-tags', 'origin', `+refs/heads/${target.name}:${trackingRef}`], repo.dir, ctx);
+  await transfer('fetch', ['--no-tags'], ['origin', `+refs/heads/${target.name}:${trackingRef}`], repo.dir, ctx, step, progress);
 
   if (onTarget) {
     if (state.hasIgnored) {
@@ -143,13 +173,13 @@ async function update(repo: WorkspaceRepo, branch: string, ctx: GitCtx, step: (s
   return done(await branchCommit(repo.dir, target.name, ctx), true);
 }
 
-/** Syncs one repo; a git failure becomes a `failed` outcome with git's own message. */
-export async function syncRepo(repo: WorkspaceRepo, branch: string, ctx: GitCtx, step: (s: Step) => void = () => undefined): Promise<SyncOutcome> {
+/** Syncs one repo; a git failure becomes a `failed` outcome with git's own message. `progress`: report git's progress of a clone or fetch to `step`. */
+export async function syncRepo(repo: WorkspaceRepo, branch: string, ctx: GitCtx, step: OnStep = () => undefined, progress = false): Promise<SyncOutcome> {
   const base = { repo: repo.name, dir: repo.dir, branch: null, fallback: false, commit: null };
   try {
     const kind = folderKind(repo.dir);
     if (kind === 'other') return { ...base, status: 'skipped', reason: `${repo.dir} exists but is not a git clone; move it away or remove it` };
-    return kind === 'missing' ? await clone(repo, branch, ctx, step) : await update(repo, branch, ctx, step);
+    return kind === 'missing' ? await clone(repo, branch, ctx, step, progress) : await update(repo, branch, ctx, step, progress);
   } catch (e) {
     if (e instanceof GitError) return { ...base, ...(await where(repo, ctx)), status: 'failed', reason: e.message };
     throw e;

@@ -22,7 +22,7 @@ export const DEFAULT_SYNC_CONCURRENCY = 8;
 
 export interface SyncEvent {
   repo: string;
-  /** 'queued', 'waiting' (detail says for whom), a git step ('inspect', 'ls-remote', 'clone', 'fetch', 'switch', 'fast-forward'), or 'done' with the outcome. */
+  /** 'queued', 'waiting' (detail says for whom), a git step ('inspect', 'ls-remote', 'clone', 'fetch', 'switch', 'fast-forward'; detail: git's progress for clone and fetch), or 'done' with the outcome. */
   step: string;
   detail?: string;
   outcome?: SyncOutcome;
@@ -39,6 +39,8 @@ export interface SyncOptions {
   runId?: string | undefined;
   /** How long to wait for a test run that uses a repo before skipping it as busy; default config sync.waitForTests. */
   waitForTestsMs?: number | undefined;
+  /** Report git's progress of clones and fetches as the step's detail (the live rows show it); default false. */
+  progress?: boolean | undefined;
 }
 
 /** Throws UsageError for a concurrency that is not a whole number from 1 to 256. */
@@ -76,8 +78,8 @@ export async function planSync(opts: SyncOptions): Promise<SyncPlan> {
 export async function runSyncPlan(plan: SyncPlan, opts: SyncOptions): Promise<SyncOutcome[]> {
   const { loaded, branch, ctx } = opts;
   mkdirSync(loaded.workspaceDir, { recursive: true });
-  // Every git child listens on the run's signal: room for `limit` of them without Node's leak warning.
-  setMaxListeners(Math.max(getMaxListeners(ctx.signal), plan.limit + 10), ctx.signal);
+  // Every git call listens on the run's signal (simple-git's abort and exec/adopt.ts): room for `limit` of them without Node's leak warning.
+  setMaxListeners(Math.max(getMaxListeners(ctx.signal), 2 * plan.limit + 10), ctx.signal);
   const emit = opts.onEvent ?? (() => undefined);
   const lockOpts = {
     paths: uberPaths(loaded.dir),
@@ -94,7 +96,7 @@ export async function runSyncPlan(plan: SyncPlan, opts: SyncOptions): Promise<Sy
       if (lock.busy) outcome = { repo: repo.name, dir: repo.dir, fallback: false, ...(await where(repo, ctx)), status: 'skipped', reason: busyReason(lock.busy), heldBy: heldBy(lock.busy) };
       else {
         try {
-          outcome = await syncRepo(repo, branch, ctx, (step) => emit({ repo: repo.name, step }));
+          outcome = await syncRepo(repo, branch, ctx, (step, detail) => emit({ repo: repo.name, step, ...(detail === undefined ? {} : { detail }) }), opts.progress ?? false);
         } finally {
           lock.release();
         }

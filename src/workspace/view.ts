@@ -49,7 +49,7 @@ async function withTree(opts: SyncOptions): Promise<SyncOutcome[]> {
   };
   const shown = tree.run();
   try {
-    return await runSyncPlan(plan, { ...opts, onEvent });
+    return await runSyncPlan(plan, { ...opts, onEvent, progress: true });
   } finally {
     for (const row of rows.values()) row.done(undefined); // no-op for rows already done
     await shown.catch(() => undefined);

@@ -1,6 +1,6 @@
 // Reading `git status --porcelain=v2 --branch -z`, and what sync leaves alone: work in progress, detached, local changes.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { inspectClone, parseStatusV2 } from '../../src/workspace/inspect.js';
 import { makeFixture, makeRemote, type Fixture } from './fixture.js';
@@ -32,6 +32,40 @@ describe('workspace/inspect', () => {
       assert.equal(s.branch, 'main');
       assert.equal(s.commit, fx.git(dir, 'rev-parse', 'HEAD'));
       assert.equal(s.levelWithUpstream, true);
+    });
+
+    it('counts a staged rename once, untracked files, and sees an ignored folder', async () => {
+      writeFileSync(path.join(dir, '.gitignore'), 'node_modules/\n');
+      fx.git(dir, 'add', '.gitignore');
+      fx.git(dir, 'commit', '-q', '-m', 'ignore');
+      mkdirSync(path.join(dir, 'node_modules', 'x'), { recursive: true });
+      writeFileSync(path.join(dir, 'node_modules', 'x', 'index.js'), '');
+      fx.git(dir, 'mv', 'README.md', 'READ ME.md');
+      writeFileSync(path.join(dir, 'notes.txt'), 'n\n');
+      const s = await inspectClone(dir, ctx());
+      assert.equal(s.unsafe, 'local changes (1 changed file, 1 untracked file); commit or stash them first');
+      assert.equal(s.hasIgnored, true);
+      assert.equal(s.levelWithUpstream, false, 'main is ahead of origin/main by the .gitignore commit');
+    });
+
+    it('is not level when its upstream ref is gone, and reads HEAD when refs are packed', async () => {
+      fx.git(dir, 'pack-refs', '--all');
+      assert.equal((await inspectClone(dir, ctx())).commit, fx.git(dir, 'rev-parse', 'HEAD'));
+      fx.git(dir, 'update-ref', '-d', 'refs/remotes/origin/main');
+      const s = await inspectClone(dir, ctx());
+      assert.equal(s.levelWithUpstream, false);
+      assert.equal(s.unsafe, undefined);
+    });
+
+    it('names a detached HEAD and a clone without commits', async () => {
+      fx.git(dir, 'checkout', '-q', '--detach');
+      assert.equal((await inspectClone(dir, ctx())).unsafe, 'HEAD is detached; check out a branch first');
+      const empty = path.join(fx.root, 'empty');
+      fx.git(fx.root, 'init', '-q', empty);
+      const s = await inspectClone(empty, ctx());
+      assert.equal(s.commit, null);
+      assert.equal(s.branch, 'main');
+      assert.equal(s.unsafe, 'the clone has no commits yet; remove the folder or commit first');
     });
 
     it('names a merge in progress', async () => {
