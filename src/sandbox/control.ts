@@ -1,11 +1,10 @@
 // `up` / `down` / `status` of the sandbox: one detached server per sandbox dir, tracked by a pid file, under a lock.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import lockfile from 'proper-lockfile';
 import type { Ctx } from '../context.js';
 import { InterruptedError, RunFailedError, UsageError } from '../errors.js';
+import { nodeScript } from '../exec/node-script.js';
 import { startDetached } from '../exec/run.js';
 import { removeAwsFiles, writeAwsFiles } from './aws-files.js';
 import { readPid, readRuntime, sandboxFiles, type SandboxAccount, type SandboxFiles, type SandboxRuntime } from './layout.js';
@@ -53,18 +52,12 @@ export async function sandboxStatus(dir: string): Promise<SandboxStatus> {
   return { state: up.every(Boolean) ? 'running' : 'unhealthy', files, pid, runtime, up };
 }
 
-/** tsx's ESM loader as a file URL, so `--import` works whatever the server's cwd is. */
-function tsxLoader(): string {
-  const pkg = createRequire(import.meta.url).resolve('tsx/package.json');
-  return pathToFileURL(path.join(path.dirname(pkg), 'dist', 'loader.mjs')).href;
-}
-
 function serverCommand(files: SandboxFiles, opts: UpOptions): string[] {
   const fromSource = import.meta.url.endsWith('.ts'); // run from src/ under tsx (uber's own tests)
   // from the sandbox folder itself, or from the bundled command line (dist/bundle/), one folder down either way
   const script = fileURLToPath(new URL(`../sandbox/server.${fromSource ? 'ts' : 'js'}`, import.meta.url));
   const args = ['--dir', files.dir, '--accounts', String(opts.accounts), '--port', String(opts.basePort), ...(opts.inMemory ? ['--in-memory'] : [])];
-  return [...(fromSource ? ['--import', tsxLoader()] : []), script, ...args];
+  return [...nodeScript(script), ...args];
 }
 
 function logTail(files: SandboxFiles): string {
@@ -74,7 +67,7 @@ function logTail(files: SandboxFiles): string {
 
 async function startServer(files: SandboxFiles, opts: UpOptions): Promise<SandboxRuntime> {
   // no credentials or CI variables in a long-lived process: PATH only
-  const server = startDetached([process.execPath, ...serverCommand(files, opts)], { cwd: files.dir, env: { PATH: opts.ctx.env.PATH ?? '' }, logFile: files.log });
+  const server = startDetached(serverCommand(files, opts), { cwd: files.dir, env: { PATH: opts.ctx.env.PATH ?? '' }, logFile: files.log });
   const pid = server.pid;
   if (pid === undefined) throw new RunFailedError(`The sandbox server could not be started (${process.execPath}); see ${files.log}.`);
   writeFileSync(files.pid, `${pid}\n`);

@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { nodeScript } from '../exec/node-script.js';
 import { run, type RunResult } from '../exec/run.js';
 import type { LaunchPlan } from '../mocha/launch.js';
 import type { RunOptions } from '../exec/run.js';
@@ -39,7 +40,7 @@ export function startEarlyMocha(o: { cwd: string; env: NodeJS.ProcessEnv; signal
         else cb();
       },
     });
-  const ended = run([process.execPath, launcherPath(), mochaBin(), o.color ? '--color' : '--no-color'], { cwd: o.cwd, env: spawnEnv, signal: o.signal, graceMs: o.graceMs, input, stdout: relay('stdout'), stderr: relay('stderr') });
+  const ended = run([...nodeScript(launcherPath()), mochaBin(), o.color ? '--color' : '--no-color'], { cwd: o.cwd, env: spawnEnv, signal: o.signal, graceMs: o.graceMs, input, stdout: relay('stdout'), stderr: relay('stderr') });
   let used = false;
   return {
     start(argv, opts) {
