@@ -1,10 +1,8 @@
 // Opens the shared pool a spec names: a DynamoDB client as the pool's profile (no SDK retries: the lease table retries itself).
 import { dynamoClient } from '../dynamo/table.js';
-import { splitTemplate } from '../deploy/template.js';
-import { UsageError } from '../errors.js';
 import { run } from '../exec/run.js';
 import { SharedPool, type SharedPoolOptions } from './pool.js';
-import type { PoolSpec } from './spec.js';
+import { parseCleanup, type PoolSpec } from './spec.js';
 
 export interface OpenPoolOptions extends Omit<SharedPoolOptions, 'client' | 'table' | 'cleanup'> {
   readonly spec: Extract<PoolSpec, { kind: 'dynamodb' }>;
@@ -12,15 +10,6 @@ export interface OpenPoolOptions extends Omit<SharedPoolOptions, 'client' | 'tab
   /** test.poolCleanup: argv template with {profile}, run with AWS_PROFILE set to that profile. */
   readonly cleanup?: string | undefined;
   readonly cwd?: string | undefined;
-}
-
-/** The argv template of test.poolCleanup, checked once (a UsageError names the key). */
-export function parseCleanup(template: string): string[] {
-  try {
-    return splitTemplate(template);
-  } catch (e) {
-    throw new UsageError('ERR_UBER_POOL_INVALID', `test.poolCleanup ${(e as Error).message.replace(/^deploy\.command /, '')}`.replace(/set it in/, 'set test.poolCleanup in'));
-  }
 }
 
 export function openSharedPool(o: OpenPoolOptions): SharedPool {

@@ -1,4 +1,5 @@
 // Where leases live: `local` (lock files on this machine) or `dynamodb:<profile>/<table>` (one pool shared across machines).
+import { splitTemplate } from '../deploy/template.js';
 import { UsageError } from '../errors.js';
 
 /** A parsed --pool: today's lock files, or a DynamoDB table reached with one profile's own credentials and endpoint. */
@@ -68,4 +69,13 @@ export function choosePoolLeaseMs(i: PoolLeaseInputs): number {
     throw new UsageError('ERR_UBER_POOL_INVALID', `UBER_POOL_LEASE must be a number of seconds of at least 1, not "${text}"; e.g. UBER_POOL_LEASE=60.`);
   }
   return s * 1000;
+}
+
+/** The argv template of test.poolCleanup, checked once (a UsageError names the key). */
+export function parseCleanup(template: string): string[] {
+  try {
+    return splitTemplate(template);
+  } catch (e) {
+    throw new UsageError('ERR_UBER_POOL_INVALID', `test.poolCleanup ${(e as Error).message.replace(/^deploy\.command /, '')}`.replace(/set it in/, 'set test.poolCleanup in'));
+  }
 }

@@ -26,7 +26,6 @@ import { wantsColour, type MaybeTty } from '../ui/colour.js';
 import { mark as trace } from './trace.js';
 import { MOCHA_GRACE_MS, type EarlyMocha } from './early.js';
 import { labelResults, mergeUnits, writeUnitFiles } from './units.js';
-import { openQueue } from './queue-run.js';
 
 export interface TestRunOutcome {
   readonly ok: boolean;
@@ -64,7 +63,8 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx, early?: EarlyMocha):
   const problems: string[] = [];
   const bailFlag = plan.extra.some((a) => BAIL_FLAG.test(a));
   // with --queue, mocha is given claim stubs that pull units from the run's shared queue (src/queue/machine.ts)
-  const shared = plan.queue ? await openQueue(plan, plan.queue, ctx, path.join(root, 'units')) : undefined;
+  // (loaded only then: the queue brings the AWS SDK, ~0.15 s of start-up a run without it should not pay)
+  const shared = plan.queue ? await (await import('./queue-run.js')).openQueue(plan, plan.queue, ctx, path.join(root, 'units')) : undefined;
   // straggler files run as units (one generated spec file each); `queue` holds what mocha is given
   const { args, itemOf } = shared ? { args: shared.args, itemOf: shared.itemOf } : writeUnitFiles(plan.units, plan.testCwd, path.join(root, 'units'));
   const pruning = pruneRunsAsync(plan.paths, plan.history).catch(() => undefined); // old run folders go while mocha starts
