@@ -51,7 +51,8 @@ export class LeasePool {
     const t0 = now();
     const kept = this.unpark();
     if (kept) {
-      const lease = this.queue.isEmpty() ? this.store.resume(kept, meta) : undefined;
+      // a ticket in line frees a kept lock at once (watchLine); without a watch, look
+      const lease = this.lineWatch || this.queue.isEmpty() ? this.store.resume(kept, meta) : undefined;
       if (lease) return done(lease, t0);
       await this.store.releaseParked(kept);
     }

@@ -144,17 +144,19 @@ export class LeaseStore {
 
   /**
    * Ends `lease`'s use (its audit line, its signal) but keeps the lock, so this process's next test can use the
-   * account without taking the lock again (a lock dir costs ~2 ms of mkdir, rename and rm on ext4). Undefined,
-   * with the lease untouched, when it cannot be kept (ended, lost, or not this store's): release it instead.
+   * account without taking the lock again (a lock dir costs ~2 ms of mkdir, rename and rm on ext4). Undefined when
+   * it cannot be kept: ended or not this store's (release it instead), or lost meanwhile (then it has ended here).
    */
   park(lease: Lease): Parked | undefined {
     const lockPath = this.lockPath(lease.profile);
     const hold = this.holdOf(lease);
-    if (!hold || hold.broken || !lease.active || !lease.stillOwned()) return undefined;
-    lease.endUse();
+    if (!hold || hold.broken || !lease.active) return undefined;
+    const ours = lease.endUse() !== undefined; // the audit line, when the lock still names this lease
     hold.current = undefined;
     this.live.delete(lockPath);
-    return { profile: lease.profile, owner: lease.owner, hold };
+    if (ours) return { profile: lease.profile, owner: lease.owner, hold };
+    void hold.unlock().catch(() => undefined); // lost meanwhile: stop refreshing it; whoever took it keeps it
+    return undefined;
   }
 
   /**

@@ -1,5 +1,5 @@
 // What each mocha worker writes for uber: per-file start/end markers and per-test results (JSONL), plus its output.
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type Mocha from 'mocha';
 import { now } from '../lease/clock.js';
@@ -22,8 +22,17 @@ function errorOf(err: unknown): { message: string; stack?: string } {
   return typeof e?.stack === 'string' ? { message, stack: e.stack } : { message };
 }
 
+/** The records file stays open for the worker's life: one write per record, no open and close each time. */
+const open = new Map<string, number>();
+
 function append(runDir: string, r: WorkerRecord): void {
-  appendFileSync(recordsFile(runDir, process.pid), `${JSON.stringify(r)}\n`);
+  const file = recordsFile(runDir, process.pid);
+  let fd = open.get(file);
+  if (fd === undefined) {
+    fd = openSync(file, 'a');
+    open.set(file, fd);
+  }
+  writeSync(fd, `${JSON.stringify(r)}\n`); // in the kernel at once: a crash right after loses nothing
 }
 
 /** Notes that mocha could not load `file` in this worker. */
