@@ -11,8 +11,8 @@ import { SharedLease } from './lease.js';
 import { TICKET_STALE_MS, Waiters, type Ticket } from './waiters.js';
 
 /** Polling while waiting: from MIN_POLL_MS, ×1.6 per round, up to MAX_POLL_MS, each wait jittered to [½, 1]×. */
-const MIN_POLL_MS = 20;
-const MAX_POLL_MS = 400;
+const MIN_POLL_MS = 10;
+const MAX_POLL_MS = 250;
 /** A free account the waiters ahead leave untaken this long may be taken out of turn (they poll at most every MAX_POLL_MS). */
 const TURN_GRACE_MS = 2 * MAX_POLL_MS + 200;
 const TICKET_REFRESH_MS = 1000;
