@@ -156,6 +156,11 @@ export class SharedPool implements LeaseSource {
     return lease;
   }
 
+  /** The same pool (client, table, owner) over some of its profiles, e.g. one account a deploy takes. */
+  narrow(profiles: readonly string[]): SharedPool {
+    return new SharedPool({ ...this.o, profiles });
+  }
+
   /** Every lease item of the pool's profiles as stored now. */
   async status(): Promise<Map<string, LeaseItem | undefined>> {
     return this.table.readMany(this.o.profiles);
