@@ -3,7 +3,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LeaseTable, type Holder, type LeaseItem } from '../dynamo/lease.js';
 import { appendAudit } from '../lease/audit.js';
 import { now } from '../lease/clock.js';
-import type { LeaseMetaLike, LeaseSource } from '../lease/lease.js';
+import type { HeldLease, LeaseMetaLike, LeaseSource } from '../lease/lease.js';
 import { HOST, newLeaseId } from '../lease/owner.js';
 import { LeaseTimeoutError } from '../lease/pool.js';
 import { secs } from '../util/format.js';
@@ -177,6 +177,11 @@ export class SharedPool implements LeaseSource {
       return `${p} held by ${it.who} (${what}, for ${secs(at - it.since)})`;
     });
     return `No profile of the shared pool ${this.o.table} [${this.o.profiles.join(', ')}] came free within ${secs(timeoutMs)}: ${holders.join('; ')}; raise --lease-timeout, add profiles, or lower --jobs.`;
+  }
+
+  /** A shared lease is released at once: another machine may be waiting for it. */
+  async park(lease: HeldLease): Promise<void> {
+    await lease.release();
   }
 
   close(): void {
