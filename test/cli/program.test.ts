@@ -23,6 +23,6 @@ describe('cli/program', () => {
     const all = await buildProgram(ctx(), { code: 0 }, ['--help']);
     assert.deepEqual(all.commands.map((c) => c.name()).sort(), ['ci', 'deploy', 'doctor', 'pool', 'report', 'run', 'sandbox', 'sync', 'test']);
     const unknown = await buildProgram(ctx(), { code: 0 }, ['deploi']);
-    assert.equal(unknown.commands.length, 8);
+    assert.equal(unknown.commands.length, 9);
   });
 });
