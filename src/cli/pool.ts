@@ -1,5 +1,6 @@
 // `uber pool status`: who holds which account of the shared pool (--pool, test.pool or UBER_POOL), since when.
 import { Option, type Command } from 'commander';
+import { requireProfiles } from '../aws/profiles.js';
 import { loadConfig } from '../config/load.js';
 import { UsageError } from '../errors.js';
 import { choosePool } from '../pool/spec.js';
@@ -27,6 +28,7 @@ export const registerPool: Register = (program, ctx) => {
       const o = cmd.optsWithGlobals<{ pool?: string; json?: boolean; config?: string }>();
       const spec = choosePool({ flag: o.pool, config: o.pool === undefined ? configPool(ctx.cwd, o.config) : undefined, env: ctx.env });
       if (spec.kind !== 'dynamodb') throw new UsageError('ERR_UBER_POOL_INVALID', 'No shared pool is configured (the pool is local lock files); pass --pool dynamodb:<profile>/<table>, or set test.pool or UBER_POOL.');
+      requireProfiles([spec.profile], ctx.env);
       const status = await readPoolStatus(spec, ctx.env);
       ctx.stdout.write(o.json ? `${JSON.stringify(status, null, 2)}\n` : renderPoolStatus(status));
     });
