@@ -21,7 +21,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const POOL = 'dynamodb:pool/uber-pool';
 
 describe('shared pool: machines', function () {
-  this.timeout(120_000);
+  this.timeout(300_000);
   let db: { server: Server; url: string };
   let aws: string;
   let env: NodeJS.ProcessEnv;
@@ -72,12 +72,18 @@ describe('shared pool: machines', function () {
     const both = `import { appendFileSync, readFileSync } from 'node:fs';\ndescribe('%NAME%', () => { it('meets', async () => { appendFileSync(${JSON.stringify(barrier)}, 'x\\n'); while (readFileSync(${JSON.stringify(barrier)}, 'utf8').length < 4) await new Promise((r) => setTimeout(r, 20)); }); for (let i = 0; i < 4; i += 1) it('t' + i, () => new Promise((r) => setTimeout(r, 10))); });\n`;
     const b = machine('k2', pool, both, 2);
     writeFileSync(held, '');
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'bin.ts'), 'test', '--jobs', '2'], { cwd: a, env, stdio: 'ignore', detached: true });
-    while (readFileSync(held, 'utf8').split('\n').filter(Boolean).length < 2) await new Promise((r) => setTimeout(r, 50));
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test', 'pool', 'uber-src.ts'), 'test', '--jobs', '2'], { cwd: a, env, stdio: 'ignore', detached: true });
+    for (let i = 0; readFileSync(held, 'utf8').split('\n').filter(Boolean).length < 2; i += 1) {
+      assert.ok(i < 2400, 'k1 never held both accounts');
+      await new Promise((r) => setTimeout(r, 50));
+    }
     // k2 starts while k1 holds both accounts: once both its workers wait in line, k1 dies
     const running = runCli(['test', '--jobs', '2', '--reporter', 'dot'], b, env);
     const waiters = new Waiters(dynamoClient('pool', env), pool.split('/')[1]!);
-    while ((await waiters.list()).length < 2) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; (await waiters.list()).length < 2; i += 1) {
+      assert.ok(i < 1200, `k2's workers never both waited in line; held: ${readFileSync(held, 'utf8')}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
     // the workers that hold the leases, then uber: nothing is left to release them
     for (const line of readFileSync(held, 'utf8').split('\n').filter(Boolean)) process.kill(Number(line.split(' ')[1]), 'SIGKILL');
     process.kill(-child.pid!, 'SIGKILL');
