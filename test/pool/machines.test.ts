@@ -99,7 +99,7 @@ describe('shared pool: machines', function () {
       const next = audit.filter((x) => x.profile === r.profile && x.ended !== 'reclaimed').sort((x, y) => x.start - y.start)[0]!;
       assert.ok(next.start >= r.end, `${r.profile}: taken at ${next.start}, after the dead lease expired at ${r.end}`);
       assert.ok(next.reclaimedFrom);
-      console.log(`      ${r.profile}: leased again ${(next.start - killedAt).toFixed(0)} ms after its holder was SIGKILLed (lease 4000 ms + skew margin 400 ms)`);
+      console.log(`      ${r.profile}: leased again ${(next.start - killedAt).toFixed(0)} ms after its holder was SIGKILLed (a lease runs 4000 ms from the last heartbeat, then a 400 ms skew margin)`);
     }
     assert.deepEqual(findOverlaps(audit).map(describeOverlap), []);
   });
