@@ -181,12 +181,12 @@ describe('uber test --queue (built binary, dynalite pool)', function () {
     assert.deepEqual([...counts(s.read(), 'end').entries()].sort(), [['long.spec.mjs t1', 1], ['ok.spec.mjs t1', 1]], 'what a finished before it stopped is not run again');
   });
 
-  it('a pool table that cannot be reached stops the run with one sentence, exit 1, and no test runs', async () => {
+  it('a pool table that cannot be reached stops the run before it starts: one sentence, exit 2, and no test runs', async () => {
     const s = setup({ names: ['a'], suite: { 'x.spec.mjs': { tests: 1, ms: 1 } }, poolUrl: 'http://127.0.0.1:9' });
     const m = s.machines[0]!;
     const r = await runUber(args('unreachable'), { cwd: m.dir, env: m.env });
-    assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stderr, /^uber: The shared queue in dynamodb:pool\/uber-pool cannot be used \(connect ECONNREFUSED 127\.0\.0\.1:9\); check the credentials, region and endpoint_url of the profile pool\.$/m);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /^uber: The shared pool dynamodb:pool\/uber-pool cannot be reached as profile "pool" \(.*ECONNREFUSED.*\); check that profile's credentials, region and endpoint_url, or use --pool local\.$/m);
     assert.doesNotMatch(r.stderr + r.stdout, /Uncaught|internal error/);
     assert.deepEqual(s.read(), []);
   });

@@ -22,6 +22,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   ci: async () => (await import('./ci.js')).registerCi,
   report: async () => (await import('./report.js')).registerReport,
   doctor: async () => (await import('./doctor.js')).registerDoctor,
+  pool: async () => (await import('./pool.js')).registerPool,
 };
 
 /** Global options that take a value, so their value is not mistaken for the command name. */

@@ -1,6 +1,7 @@
 // A deploy takes each account exclusively through the lease store the tests use: it waits for the holders (saying who), up to deploy.lockTimeout.
 import { LeasePool, LeaseTimeoutError } from '../lease/pool.js';
-import type { Lease } from '../lease/lease.js';
+import type { HeldLease } from '../lease/lease.js';
+import type { SharedPool } from '../pool/pool.js';
 import { describeOwner } from '../lease/owner.js';
 import type { LeaseStore } from '../lease/store.js';
 import { secs } from '../util/format.js';
@@ -9,6 +10,8 @@ import type { AccountGate } from './runner.js';
 
 export interface AccountLockOptions {
   readonly store: LeaseStore;
+  /** A shared pool (test.pool / UBER_POOL): accounts are taken there, so no machine's tests or deploys use them meanwhile. */
+  readonly shared?: SharedPool | undefined;
   readonly runId: string;
   /** How long to wait for one account's holders; then that account's pairs fail. */
   readonly timeoutMs: number;
@@ -26,10 +29,27 @@ export interface AccountLockOptions {
 }
 
 export function accountLocks(o: AccountLockOptions): AccountGate {
-  const taking = new Map<string, Promise<Lease | undefined>>();
+  const taking = new Map<string, Promise<HeldLease | undefined>>();
   const meta = { kind: 'deploy' as const, run: o.runId, test: null, file: null };
 
-  const acquire = async (profile: string, signal: AbortSignal): Promise<Lease> => {
+  const held = (profile: string): string => `account "${profile}" stayed held for ${secs(o.timeoutMs)} (deploy.lockTimeout)`;
+  const fix = 'its deploys did not run — deploy again once it is free, or raise deploy.lockTimeout.';
+
+  const acquireShared = async (pool: SharedPool, profile: string, signal: AbortSignal): Promise<HeldLease> => {
+    const one = pool.narrow([profile]);
+    const item = (await one.status()).get(profile);
+    if (item?.state === 'held') o.onWait?.(profile, `${item.who} (${item.kind === 'deploy' ? `deploy ${item.run ?? ''}`.trim() : `test "${item.test ?? ''}"`}, through the shared pool)`);
+    try {
+      return await one.acquire(meta, { timeoutMs: o.timeoutMs, signal });
+    } catch (e) {
+      if (!(e instanceof LeaseTimeoutError)) throw e;
+      const last = (await one.status().catch(() => undefined))?.get(profile);
+      throw new Error(`${held(profile)} in the shared pool ${pool.o.table}, last by ${last?.who ?? 'nobody'}; ${fix}`, { cause: e });
+    }
+  };
+
+  const acquire = async (profile: string, signal: AbortSignal): Promise<HeldLease> => {
+    if (o.shared) return acquireShared(o.shared, profile, signal);
     const now = await o.store.tryAcquire(profile, meta);
     if (now) return now;
     const seen = o.store.view(profile);

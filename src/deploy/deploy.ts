@@ -17,6 +17,8 @@ import { isDeployed, updateState, type UberState } from '../state/state.js';
 import { assertBranchName } from '../workspace/sync.js';
 import { workspaceRepos } from '../workspace/repos.js';
 import { accountLocks } from './accounts.js';
+import { choosePool, choosePoolLeaseMs } from '../pool/spec.js';
+import { whoAmI } from '../util/machine.js';
 import { machine, planChanged, readAccounts, RecordKeeper, skippedOutcome, unchangedOutcome, type ChangedPlan } from './changed.js';
 import type { DeployEvent, PairOutcome } from './events.js';
 import { resolveConcurrency, resolveProfiles, resolveRetries } from './options.js';
@@ -104,6 +106,10 @@ export async function deploy(ctx: Ctx, flags: DeployFlags, hooks: DeployHooks = 
   await assertBranchName(branch, ctx);
   const profiles = resolveProfiles(flags.profiles, config, ctx.env);
   requireProfiles(profiles, ctx.env);
+  // a shared pool (test.pool / UBER_POOL) locks the accounts across machines, for deploys as for tests
+  const pool = choosePool({ flag: undefined, config: config.test.pool, env: ctx.env });
+  const poolLeaseMs = choosePoolLeaseMs({ config: config.test.poolLease, env: ctx.env });
+  if (pool.kind === 'dynamodb') requireProfiles([pool.profile], ctx.env);
   const words = parseTemplate(config.deploy.command);
   const retries = resolveRetries(flags.retry, config);
   const concurrency = resolveConcurrency(flags.concurrency, config);
@@ -189,6 +195,9 @@ export async function deploy(ctx: Ctx, flags: DeployFlags, hooks: DeployHooks = 
   const tempParent = ctx.env.TMPDIR ?? os.tmpdir();
   sweepDeadTemps(tempParent); // what killed runs left behind
   const store = new LeaseStore({ dir: paths.leases, audit: paths.audit });
+  const shared = pool.kind === 'dynamodb' && !flags.dryRun
+    ? (await import('../pool/open.js')).openSharedPool({ spec: pool, env: ctx.env, profiles, leaseMs: poolLeaseMs, who: whoAmI(ctx.env), audit: paths.audit, run: runId })
+    : undefined;
   const timeoutMs = config.deploy.lockTimeout * 1000;
   const ran = await runDeploys({
     pairs,
@@ -209,6 +218,7 @@ export async function deploy(ctx: Ctx, flags: DeployFlags, hooks: DeployHooks = 
     takeAccountsFirst: hooks.takeAccountsFirst,
     accounts: accountLocks({
       store,
+      shared,
       runId,
       timeoutMs,
       onWait: (profile, holder) => emit({ kind: 'wait', profile, holder, timeoutMs }),

@@ -1,5 +1,5 @@
 // The item lease primitive: take / heartbeat / free one lease item by conditional write; an unknown outcome is re-read, never guessed.
-import { BatchGetItemCommand, GetItemCommand, type BatchGetItemCommandOutput, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, GetItemCommand, ScanCommand, type BatchGetItemCommandOutput, type ScanCommandOutput, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { backoff } from '../failure/backoff.js';
 import { call, ensureTable, itemKey } from './table.js';
 
@@ -129,6 +129,26 @@ export class LeaseTable {
         }
       }
       return found;
+    });
+  }
+
+  /** Every lease item of the table (strongly consistent scan), whatever the profiles: for `uber pool status`. */
+  scan(): Promise<LeaseItem[]> {
+    return this.retrying(async () => {
+      const items: LeaseItem[] = [];
+      let start: Record<string, AttributeValue> | undefined;
+      do {
+        const page: ScanCommandOutput = await this.client.send(
+          new ScanCommand({ TableName: this.table, ConsistentRead: true, ExclusiveStartKey: start, FilterExpression: 'begins_with(#pk, :lease)', ExpressionAttributeNames: { '#pk': 'pk' }, ExpressionAttributeValues: { ':lease': s('lease#') } }),
+          call(),
+        );
+        for (const raw of page.Items ?? []) {
+          const it = toLeaseItem(raw);
+          if (it) items.push(it);
+        }
+        start = page.LastEvaluatedKey;
+      } while (start);
+      return items.sort((a, b) => (a.profile < b.profile ? -1 : a.profile > b.profile ? 1 : 0));
     });
   }
 

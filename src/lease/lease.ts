@@ -32,6 +32,8 @@ export interface HeldLease {
 /** Where leases come from: the lock-file pool (src/lease/pool.ts) or a shared DynamoDB pool (src/pool/pool.ts). */
 export interface LeaseSource {
   acquire(meta?: LeaseMetaLike, opts?: { timeoutMs?: number | undefined; signal?: AbortSignal | undefined }): Promise<HeldLease>;
+  /** Ends a lease after a test; the lock-file pool may keep its lock for this worker's next test, a shared pool releases it. */
+  park(lease: HeldLease): Promise<void>;
   close(): void;
 }
 

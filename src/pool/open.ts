@@ -14,7 +14,7 @@ export interface OpenPoolOptions extends Omit<SharedPoolOptions, 'client' | 'tab
 
 export function openSharedPool(o: OpenPoolOptions): SharedPool {
   // a call may not outlive a good part of the lease (a heartbeat retries within it); 3 s at most
-  const callMs = Math.round(Math.min(3000, Math.max(200, o.leaseMs / 5)));
+  const callMs = Math.round(Math.min(3000, Math.max(1000, o.leaseMs / 5)));
   const client = dynamoClient(o.spec.profile, o.env, { maxAttempts: 1, requestHandler: { connectionTimeout: callMs, requestTimeout: callMs, throwOnRequestTimeout: true } });
   const words = o.cleanup ? parseCleanup(o.cleanup) : undefined;
   const cleanup = words

@@ -3,7 +3,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LeaseTable, type Holder, type LeaseItem } from '../dynamo/lease.js';
 import { appendAudit } from '../lease/audit.js';
 import { now } from '../lease/clock.js';
-import type { LeaseMetaLike, LeaseSource } from '../lease/lease.js';
+import type { HeldLease, LeaseMetaLike, LeaseSource } from '../lease/lease.js';
 import { HOST, newLeaseId } from '../lease/owner.js';
 import { LeaseTimeoutError } from '../lease/pool.js';
 import { secs } from '../util/format.js';
@@ -11,8 +11,8 @@ import { SharedLease } from './lease.js';
 import { TICKET_STALE_MS, Waiters, type Ticket } from './waiters.js';
 
 /** Polling while waiting: from MIN_POLL_MS, ×1.6 per round, up to MAX_POLL_MS, each wait jittered to [½, 1]×. */
-const MIN_POLL_MS = 20;
-const MAX_POLL_MS = 400;
+const MIN_POLL_MS = 10;
+const MAX_POLL_MS = 250;
 /** A free account the waiters ahead leave untaken this long may be taken out of turn (they poll at most every MAX_POLL_MS). */
 const TURN_GRACE_MS = 2 * MAX_POLL_MS + 200;
 const TICKET_REFRESH_MS = 1000;
@@ -156,6 +156,11 @@ export class SharedPool implements LeaseSource {
     return lease;
   }
 
+  /** The same pool (client, table, owner) over some of its profiles, e.g. one account a deploy takes. */
+  narrow(profiles: readonly string[]): SharedPool {
+    return new SharedPool({ ...this.o, profiles });
+  }
+
   /** Every lease item of the pool's profiles as stored now. */
   async status(): Promise<Map<string, LeaseItem | undefined>> {
     return this.table.readMany(this.o.profiles);
@@ -172,6 +177,11 @@ export class SharedPool implements LeaseSource {
       return `${p} held by ${it.who} (${what}, for ${secs(at - it.since)})`;
     });
     return `No profile of the shared pool ${this.o.table} [${this.o.profiles.join(', ')}] came free within ${secs(timeoutMs)}: ${holders.join('; ')}; raise --lease-timeout, add profiles, or lower --jobs.`;
+  }
+
+  /** A shared lease is released at once: another machine may be waiting for it. */
+  async park(lease: HeldLease): Promise<void> {
+    await lease.release();
   }
 
   close(): void {

@@ -76,6 +76,7 @@ export function parseCleanup(template: string): string[] {
   try {
     return splitTemplate(template);
   } catch (e) {
-    throw new UsageError('ERR_UBER_POOL_INVALID', `test.poolCleanup ${(e as Error).message.replace(/^deploy\.command /, '')}`.replace(/set it in/, 'set test.poolCleanup in'));
+    const why = (e as Error).message.replace(/^deploy\.command /, '').replace(/; .*$/, '');
+    throw new UsageError('ERR_UBER_POOL_INVALID', `test.poolCleanup ${why}; fix it in uber.config.yaml (an argv template, never a shell, e.g. "npm run clean -- {profile}").`);
   }
 }

@@ -125,6 +125,7 @@ export async function planTestRun(opts: TestOptions, ctx: Ctx): Promise<TestPlan
   requireProfiles(all, ctx.env);
   if (pool.kind === 'dynamodb') requireProfiles([pool.profile], ctx.env);
   if (pool.kind === 'dynamodb' && config.test.poolCleanup) parseCleanup(config.test.poolCleanup);
+  if (pool.kind === 'dynamodb') await (await import('../pool/status.js')).probePool(pool, ctx.env); // the SDK loads only for a shared pool
   // with a queue every machine shares the whole pool and pulls its work: no static shard, even on CircleCI
   const shard = queue ? null : opts.shard !== undefined ? parseShard(opts.shard) : (shardFromEnv(ctx.env) ?? null);
   // a shared pool gives every shard every profile: the pool keeps them apart, not a static split

@@ -21,8 +21,8 @@ describe('cli/program', () => {
     const one = await buildProgram(ctx(), { code: 0 }, ['sync', '--branch', 'x']);
     assert.deepEqual(one.commands.map((c) => c.name()), ['sync']);
     const all = await buildProgram(ctx(), { code: 0 }, ['--help']);
-    assert.deepEqual(all.commands.map((c) => c.name()).sort(), ['ci', 'deploy', 'doctor', 'report', 'run', 'sandbox', 'sync', 'test']);
+    assert.deepEqual(all.commands.map((c) => c.name()).sort(), ['ci', 'deploy', 'doctor', 'pool', 'report', 'run', 'sandbox', 'sync', 'test']);
     const unknown = await buildProgram(ctx(), { code: 0 }, ['deploi']);
-    assert.equal(unknown.commands.length, 8);
+    assert.equal(unknown.commands.length, 9);
   });
 });
