@@ -61,10 +61,9 @@ async function drop(): Promise<void> {
   slot().lease = undefined;
   leaving?.();
   leaving = undefined;
-  // the lease ends here; its lock is kept briefly for this worker's next test while nobody waits (LeasePool.park)
-  // (the lock-file pool parks; a shared pool has no lock to keep and releases)
-  const source = l && pool && settings ? await pool : undefined;
-  if (l && source && 'park' in source) await (source as LeaseSource & { park(lease: HeldLease): Promise<void> }).park(l);
+  // the lease ends here; the lock-file pool keeps its lock briefly for this worker's next test while nobody waits,
+  // a shared pool releases it (LeaseSource.park)
+  if (l && pool) await (await pool).park(l);
   else await l?.release();
 }
 
