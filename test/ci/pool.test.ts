@@ -10,6 +10,7 @@ import { parsePoolSpec, type PoolSpec } from '../../src/pool/spec.js';
 import { planTestRun } from '../../src/testrun/plan.js';
 import { runCli } from '../support/run-cli.js';
 import { CIRCLE_BASE } from './options.js';
+import { profileFiles, startDynalite } from '../mocha/support.js';
 import { validateCircleConfig } from './validate.js';
 
 const pool = parsePoolSpec('dynamodb:ci-pool/uber-leases') as Extract<PoolSpec, { kind: 'dynamodb' }>;
@@ -46,6 +47,10 @@ describe('ci/circleci --pool', () => {
     assert.ok(runs(raw, 'test').some((r) => r.command?.endsWith('ci save-timings')));
   });
 
+  let db: Awaited<ReturnType<typeof startDynalite>>;
+  before(async () => (db = await startDynalite()));
+  after(() => db.server.close());
+
   it('the written command, in a CircleCI container, plans a queue run: the whole pool, no shard, the workflow and job as run id', async () => {
     const command = runs(validateCircleConfig(renderCircleConfig(base)) as unknown as Raw, 'test').find((r) => r.command?.includes('--queue'))!.command!;
     const dir = mkdtempSync(path.join(os.tmpdir(), 'uber-ci-pool-'));
@@ -53,8 +58,9 @@ describe('ci/circleci --pool', () => {
       mkdirSync(path.join(dir, 'repos', 'tests', 'test'), { recursive: true });
       for (const f of ['a', 'b', 'c']) writeFileSync(path.join(dir, 'repos', 'tests', 'test', `${f}.spec.mjs`), '');
       writeFileSync(path.join(dir, 'uber.config.yaml'), 'profiles: [ci-1, ci-2, ci-3]\ntest:\n  cwd: repos/tests\n  spec: ["test/*.spec.mjs"]\n');
-      writeFileSync(path.join(dir, 'aws'), ['ci-1', 'ci-2', 'ci-3', 'ci-pool'].map((p) => `[profile ${p}]\nregion = us-east-1\n`).join('\n'));
-      const env = { HOME: dir, AWS_CONFIG_FILE: path.join(dir, 'aws'), AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'none'), UBER_POOL: pool.text, CIRCLE_WORKFLOW_ID: 'wf-123', CIRCLE_JOB: 'test', CIRCLE_NODE_INDEX: '2', CIRCLE_NODE_TOTAL: '3' };
+      // the pool's account is a local dynalite: uber test checks the pool can be reached before it plans
+      const files = profileFiles(dir, { 'ci-1': undefined, 'ci-2': undefined, 'ci-3': undefined, 'ci-pool': db.url });
+      const env = { HOME: dir, ...files, UBER_POOL: pool.text, CIRCLE_WORKFLOW_ID: 'wf-123', CIRCLE_JOB: 'test', CIRCLE_NODE_INDEX: '2', CIRCLE_NODE_TOTAL: '3' };
       const ctx: Ctx = { cwd: dir, env, stdout: new PassThrough(), stderr: new PassThrough(), signal: new AbortController().signal, interactive: false, debug: false };
       const words = command.split(' ');
       assert.deepEqual(words.slice(words.indexOf('test')), ['test', '--parallel', '--queue']);
