@@ -162,8 +162,9 @@ describe('uber test --queue (built binary, dynalite pool)', function () {
   });
 
   it('an interrupted machine gives the units it holds back: another takes them at once, without waiting a lease', async () => {
-    const suite: Record<string, SuiteFile> = { 'long.spec.mjs': { tests: 1, ms: 8000 }, 'ok.spec.mjs': { tests: 1, ms: 10 } };
-    const history = { 'test/long.spec.mjs': { ms: 8000, tests: {} }, 'test/ok.spec.mjs': { ms: 10, tests: {} } };
+    // long enough that the short test ends well before it, even when a loaded CI machine is slow to lease through the pool
+    const suite: Record<string, SuiteFile> = { 'long.spec.mjs': { tests: 1, ms: 20_000 }, 'ok.spec.mjs': { tests: 1, ms: 10 } };
+    const history = { 'test/long.spec.mjs': { ms: 20_000, tests: {} }, 'test/ok.spec.mjs': { ms: 10, tests: {} } };
     const s = setup({ names: ['a', 'b'], suite, poolUrl: db.url, history, env: { UBER_POOL_LEASE: '600' } });
     const [a, b] = s.machines as [Machine, Machine];
     const started = startUber(args('interrupted'), { cwd: a.dir, env: a.env });
