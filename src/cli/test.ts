@@ -2,9 +2,8 @@
 import { Option, type Command } from 'commander';
 import { EXIT, InterruptedError } from '../errors.js';
 import { planTestRun, type TestOptions } from '../testrun/plan.js';
-import { runTestPlan, type TestRunOutcome } from '../testrun/runner.js';
-import { MOCHA_GRACE_MS, startEarlyMocha, takeEarlyMocha } from '../testrun/early.js';
-import { wantsColour, type MaybeTty } from '../ui/colour.js';
+import { runTestPlan } from '../testrun/runner.js';
+import { earlyMocha } from '../testrun/early.js';
 import { startTrace } from '../testrun/trace-run.js';
 import type { Register } from './program.js';
 
@@ -55,21 +54,16 @@ export const registerTest: Register = (program, ctx, result) => {
   for (const option of testOptions()) cmd.addOption(option);
   cmd.action(async (specs: string[], _opts: unknown, c: Command) => {
     const trace = startTrace(ctx);
-    // mocha's process starts now and loads while uber plans; it runs once the plan is ready, or exits unused
-    const early = takeEarlyMocha() ?? startEarlyMocha({ cwd: ctx.cwd, env: ctx.env, signal: ctx.signal, graceMs: MOCHA_GRACE_MS, color: wantsColour(ctx.stdout as MaybeTty, ctx.env) });
-    let outcome: TestRunOutcome;
-    try {
-      const raw = (c.parent as { rawArgs?: string[] } | null)?.rawArgs ?? [];
-      const plan = await planTestRun(testFlags(specs, c.optsWithGlobals<Record<string, unknown>>(), raw), ctx);
-      trace.mark('planned');
-      if (plan.files.length === 0) {
-        ctx.stderr.write(`uber: shard ${plan.shard?.index}/${plan.shard?.total} got no spec files; nothing to run.\n`);
-        return;
-      }
-      outcome = await runTestPlan(plan, ctx, early);
-    } finally {
-      await early.cancel();
+    // mocha's process started with uber (src/cli/main.ts) and loaded while uber planned; main lets it go when
+    // the plan fails, there is nothing to run, or the run fails before starting it
+    const raw = (c.parent as { rawArgs?: string[] } | null)?.rawArgs ?? [];
+    const plan = await planTestRun(testFlags(specs, c.optsWithGlobals<Record<string, unknown>>(), raw), ctx);
+    trace.mark('planned');
+    if (plan.files.length === 0) {
+      ctx.stderr.write(`uber: shard ${plan.shard?.index}/${plan.shard?.total} got no spec files; nothing to run.\n`);
+      return;
     }
+    const outcome = await runTestPlan(plan, ctx, earlyMocha());
     trace.finish();
     if (outcome.interrupted) throw new InterruptedError('Interrupted: mocha and its workers were stopped and every lease was released.');
     result.code = outcome.ok ? EXIT.ok : EXIT.failed;

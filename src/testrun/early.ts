@@ -26,7 +26,7 @@ function launcherPath(): string {
 }
 
 /** Spawns the waiting mocha; its output goes where start() says, its end comes back from start(). */
-export function startEarlyMocha(o: { cwd: string; env: NodeJS.ProcessEnv; signal: AbortSignal; graceMs: number; color: boolean }): EarlyMocha {
+function startEarlyMocha(o: { cwd: string; env: NodeJS.ProcessEnv; signal: AbortSignal; graceMs: number; color: boolean }): EarlyMocha {
   const spawnEnv = { ...o.env }; // as the process got it: start() sends what changed since
   let give!: (text: string | undefined) => void;
   const input = new Promise<string | undefined>((resolve) => (give = resolve));
@@ -65,20 +65,20 @@ let pending: EarlyMocha | undefined;
 
 /**
  * For `uber test`: starts the early mocha before the command's own modules load (src/cli/main.ts), so mocha's
- * start overlaps all of uber's; the command takes it with takeEarlyMocha, and main lets it go if nobody did.
+ * start overlaps all of uber's; the command runs it (earlyMocha), and main lets it go if it was never started.
  */
 export function startEarlyMochaFor(o: Parameters<typeof startEarlyMocha>[0]): void {
   pending ??= startEarlyMocha(o);
 }
 
-/** The early mocha started for this command, if any (only once). */
-export function takeEarlyMocha(): EarlyMocha | undefined {
-  const e = pending;
-  pending = undefined;
-  return e;
+/** The early mocha started for this command, if any. */
+export function earlyMocha(): EarlyMocha | undefined {
+  return pending;
 }
 
-/** Lets an early mocha that no command took exit. */
+/** Lets the early mocha exit if nothing started it (a usage error, nothing to run, a run that failed first). */
 export async function dropEarlyMocha(): Promise<void> {
-  await takeEarlyMocha()?.cancel();
+  const e = pending;
+  pending = undefined;
+  await e?.cancel();
 }
