@@ -66,10 +66,8 @@ export async function run(argv: readonly string[], opts: RunOptions): Promise<Ru
   });
   const grace = opts.graceMs ?? 5000;
   let killTimer: NodeJS.Timeout | undefined;
-  let exited = false;
-  child.once('exit', () => (exited = true));
   const stop = (why: EndReason): void => {
-    if (child.pid === undefined || exited) return;
+    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
     first ??= why;
     killGroup(child.pid, 'SIGTERM');
     killTimer ??= setTimeout(() => killGroup(child.pid!, 'SIGKILL'), grace);
