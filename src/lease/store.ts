@@ -149,8 +149,8 @@ export class LeaseStore {
    */
   park(lease: Lease): Parked | undefined {
     const lockPath = this.lockPath(lease.profile);
-    const hold = this.holdOf(lease);
-    if (!hold || hold.broken || !lease.active) return undefined;
+    const hold = this.holds.get(lease);
+    if (!hold || hold.current !== lease || hold.broken || !lease.active) return undefined;
     const ours = lease.endUse() !== undefined; // the audit line, when the lock still names this lease
     hold.current = undefined;
     this.live.delete(lockPath);
@@ -191,10 +191,6 @@ export class LeaseStore {
   async releaseParked(parked: Parked): Promise<void> {
     if (parked.hold.current) return;
     await parked.hold.unlock().catch(() => undefined);
-  }
-
-  private holdOf(lease: Lease): Hold | undefined {
-    return this.live.get(this.lockPath(lease.profile)) === lease ? this.holds.get(lease) : undefined;
   }
 
   /** The profile's lock as seen now (undefined = free). */
