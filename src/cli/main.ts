@@ -1,9 +1,8 @@
 // Runs one uber command line and maps its outcome to an exit code (from the code registry: usage 2, run failure 1, interrupt 130).
-import { CommanderError } from 'commander';
 import type { Ctx } from '../context.js';
 import { EXIT, exitCodeOf } from '../errors.js';
-import { redactText } from '../redact.js';
-import { buildProgram, fromCommanderError, requestedCommand, type CommandResult } from './program.js';
+import type { CommandResult } from './program.js';
+import { requestedCommand } from './requested.js';
 import { dropEarlyMocha, MOCHA_GRACE_MS, startEarlyMochaFor } from '../testrun/early.js';
 import { wantsColour, type MaybeTty } from '../ui/colour.js';
 
@@ -18,18 +17,22 @@ function isInteractive(io: MainCtx): boolean {
 export async function main(args: readonly string[], io: MainCtx): Promise<number> {
   const debug = args.includes('--debug');
   const ctx: Ctx = { cwd: io.cwd, env: io.env, stdout: io.stdout, stderr: io.stderr, signal: io.signal, interactive: isInteractive(io), debug };
-  const fail = (message: string): void => {
-    io.stderr.write(`uber: ${redactText(message, io.env)}\n`);
-  };
   const result: CommandResult = { code: EXIT.ok };
-  // `uber test`: mocha's process starts loading now, beside uber's own modules (src/testrun/early.ts)
+  // `uber test`: mocha's process starts loading now, before uber's own modules (src/testrun/early.ts): this module
+  // imports only what that needs, the rest loads below
   if (requestedCommand(args) === 'test' && !args.some((a) => a === '--help' || a === '-h')) {
     startEarlyMochaFor({ cwd: io.cwd, env: io.env, signal: io.signal, graceMs: MOCHA_GRACE_MS, color: wantsColour(io.stdout as MaybeTty, io.env) });
   }
+  const cli = Promise.all([import('commander'), import('../redact.js'), import('./program.js')]);
   try {
+    const [, , { buildProgram }] = await cli;
     await (await buildProgram(ctx, result, args)).parseAsync(['node', 'uber', ...args]);
     return io.signal.aborted ? EXIT.interrupted : result.code;
   } catch (e) {
+    const [{ CommanderError }, { redactText }, { fromCommanderError }] = await cli;
+    const fail = (message: string): void => {
+      io.stderr.write(`uber: ${redactText(message, io.env)}\n`);
+    };
     let err: unknown = e;
     if (err instanceof CommanderError) {
       const mapped = fromCommanderError(err);

@@ -2,6 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import type { Ctx } from '../context.js';
 import { UsageError } from '../errors.js';
+import { requestedCommand } from './requested.js';
 import { VERSION } from './version.js';
 
 /** What a command's action reports back to the entry point. */
@@ -24,20 +25,6 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   doctor: async () => (await import('./doctor.js')).registerDoctor,
   pool: async () => (await import('./pool.js')).registerPool,
 };
-
-/** Global options that take a value, so their value is not mistaken for the command name. */
-const GLOBAL_WITH_VALUE = new Set(['--config']);
-
-/** The command named on the command line (the first word that is neither an option nor an option's value). */
-export function requestedCommand(args: readonly string[]): string | undefined {
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === '--') return undefined;
-    if (GLOBAL_WITH_VALUE.has(a)) i += 1;
-    else if (!a.startsWith('-')) return a;
-  }
-  return undefined;
-}
 
 /**
  * Builds the program for `args` (the words after `uber`): only the requested command's module is loaded;

@@ -1,6 +1,7 @@
 // mocha's command line, started before uber knows what to run: mocha's modules load while uber plans (both cores
 // busy, not one after the other). The plan arrives as one JSON line on stdin — mocha's argv, the environment's
 // changes, the folder — and mocha then runs exactly as `mocha <argv>` would there. Nothing on stdin: exit quietly.
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -17,7 +18,14 @@ if (!bin || !colour) throw new Error('usage: launch.js <path to mocha/bin/mocha.
 // mocha's colours are decided as its modules load, from argv: the flag uber will pass is there from the start
 process.argv = [process.execPath, bin, colour];
 // mocha's CLI and core, warm before the plan comes (a failure here shows again when the bin loads below)
-const warm = import(pathToFileURL(path.join(path.dirname(bin), '..', 'lib', 'cli', 'cli.js')).href).catch(() => undefined);
+const lib = path.join(path.dirname(bin), '..', 'lib');
+const warm = import(pathToFileURL(path.join(lib, 'cli', 'cli.js')).href).catch(() => undefined);
+// and its parallel mode (the runner, workerpool), which it would otherwise load only once it has the plan
+try {
+  createRequire(bin)(path.join(lib, 'nodejs', 'parallel-buffered-runner.cjs'));
+} catch {
+  // another mocha layout: it loads what it needs itself
+}
 
 let text = '';
 process.stdin.setEncoding('utf8');

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import type { Ctx } from '../../src/context.js';
-import { buildProgram, requestedCommand } from '../../src/cli/program.js';
+import { buildProgram } from '../../src/cli/program.js';
+import { requestedCommand } from '../../src/cli/requested.js';
 
 function ctx(): Ctx {
   return { cwd: process.cwd(), env: {}, stdout: new PassThrough(), stderr: new PassThrough(), signal: new AbortController().signal, interactive: false, debug: false };
