@@ -157,6 +157,38 @@ export const mochaHooks: Mocha.RootHookObject = {
   },
 };
 
+/**
+ * In a parallel worker, mocha buffers every event of a file's run, serializes it and sends it to its main process,
+ * which replays it to the reporter. uber's own hooks (two or three per test) would double a small test's events, and
+ * a hook's event is the heaviest to serialize (it carries its test and suites): no reporter shows a passing hook, so
+ * theirs stay in the worker. A failing hook of uber's still reaches the reporter, as a test failure does.
+ */
+function keepOwnHooksInWorker(hooks: ReadonlySet<unknown>): void {
+  type Listener = (runnable: { fn?: unknown }, err?: unknown) => void;
+  interface Buffered {
+    listeners: Map<string, Listener>;
+    createListener: (this: Buffered, eventName: string) => Listener;
+  }
+  let proto: Buffered;
+  try {
+    proto = (createRequire(import.meta.url)('mocha/lib/nodejs/reporters/parallel-buffered.cjs') as { prototype: Buffered }).prototype;
+  } catch {
+    return; // another mocha layout: its events go as they are
+  }
+  const { EVENT_HOOK_BEGIN, EVENT_HOOK_END } = MochaClass.Runner.constants;
+  const create = proto.createListener;
+  proto.createListener = function ownHooksStay(this: Buffered, eventName: string): Listener {
+    const listener = create.call(this, eventName);
+    if (eventName !== EVENT_HOOK_BEGIN && eventName !== EVENT_HOOK_END) return listener;
+    const filtered: Listener = (runnable, err) => {
+      if (!hooks.has(runnable?.fn)) listener(runnable, err);
+    };
+    this.listeners.set(eventName, filtered); // the reporter removes its listeners through this map
+    return filtered;
+  };
+}
+if (settings && traceRole === 'worker') keepOwnHooksInWorker(new Set<unknown>([mochaHooks.beforeAll, mochaHooks.beforeEach, afterEachTest]));
+
 /** The file a load error came from: the only one loaded (a parallel worker), else the first named in its stack (serial mode). */
 function failedFile(files: readonly string[], err: unknown): string | undefined {
   if (files.length === 1) return files[0];

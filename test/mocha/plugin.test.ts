@@ -1,10 +1,11 @@
 // uber's root-hook plugin in real mocha --parallel workers: leased env restored exactly, timeouts, lease waits, records.
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
+import path from 'node:path';
 import type { Server } from 'node:http';
 import { readAudit, findOverlaps } from '../../src/lease/audit.js';
 import { LeaseStore } from '../../src/lease/store.js';
-import { profileFiles, runWithPlugin, startDynalite, tmp } from './support.js';
+import { fixtures, profileFiles, runWithPlugin, startDynalite, tmp } from './support.js';
 
 describe('mocha/plugin', function () {
   this.timeout(120_000);
@@ -76,6 +77,17 @@ describe('mocha/plugin', function () {
       assert.match(t.error?.message ?? '', /No profile of the pool \[solo\] came free within 1\.50 s: solo held by pid \d+ .*test "hogging test"/);
       assert.doesNotMatch(t.error?.message ?? '', /Timeout of 500ms/);
     }
+  });
+
+  it("uber's own hooks stay in the worker: the reporter in mocha's main process sees the file's hooks, none of uber's", async () => {
+    const run = await runWithPlugin(['plugin/hooks.spec.mjs'], { dir, pool: ['p-1'], env: profileFiles(dir, { 'p-1': undefined }), reporter: path.join(fixtures, 'plugin', 'hook-reporter.cjs') });
+    assert.equal(run.code, 0, run.output);
+    const line = /HOOKS (.*)/.exec(run.output)?.[1];
+    assert.ok(line, run.output);
+    const seen = JSON.parse(line) as { hooks: string[]; passed: number };
+    assert.equal(seen.passed, 2);
+    assert.deepEqual(seen.hooks, Array(2).fill('"before each" hook: the file’s own beforeEach in "hooks"'));
+    assert.equal(run.records.tests.get('plugin/hooks.spec.mjs')?.filter((t) => t.profile === 'p-1').length, 2, 'both tests still leased');
   });
 
   it('--lease-scope file: one lease covers the file’s hooks and tests', async () => {

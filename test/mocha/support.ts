@@ -43,11 +43,11 @@ export interface PluginRun {
 }
 
 /** Runs fixture files under mocha --parallel with uber's plugin (from src, through tsx), no rc file. */
-export async function runWithPlugin(files: string[], o: { dir: string; pool: string[]; env: NodeJS.ProcessEnv; scope?: 'test' | 'file'; leaseTimeoutMs?: number; mochaTimeoutMs?: number; jobs?: number }): Promise<PluginRun> {
+export async function runWithPlugin(files: string[], o: { dir: string; pool: string[]; env: NodeJS.ProcessEnv; scope?: 'test' | 'file'; leaseTimeoutMs?: number; mochaTimeoutMs?: number; jobs?: number; reporter?: string }): Promise<PluginRun> {
   const leaseDir = path.join(o.dir, 'leases');
   const runDir = mkdtempSync(path.join(o.dir, 'run-'));
   const samples = path.join(o.dir, 'samples.jsonl');
-  const argv = [mochaBin(), '--no-config', '--parallel', '--jobs', String(o.jobs ?? 2), '--require', createRequire(import.meta.url).resolve('tsx'), '--require', path.join(repo, 'src/mocha/plugin.ts'), '--timeout', String(o.mochaTimeoutMs ?? 5000), '--reporter', 'dot', ...files];
+  const argv = [mochaBin(), '--no-config', '--parallel', '--jobs', String(o.jobs ?? 2), '--require', createRequire(import.meta.url).resolve('tsx'), '--require', path.join(repo, 'src/mocha/plugin.ts'), '--timeout', String(o.mochaTimeoutMs ?? 5000), '--reporter', o.reporter ?? 'dot', ...files];
   const env = {
     PATH: process.env.PATH,
     HOME: o.dir,
