@@ -11,6 +11,9 @@ export interface Holder {
   readonly who: string;
   readonly host: string;
   readonly pid: number;
+  /** The holder's pid space (src/pool/here.ts) and its process start time: a taker in the same space can tell it died. */
+  readonly space: string;
+  readonly pidStart: number | null;
   readonly test: string | null;
   readonly file: string | null;
   readonly kind: 'test' | 'deploy';
@@ -54,7 +57,7 @@ export function toLeaseItem(item: Record<string, AttributeValue> | undefined): L
   const opt = (k: string): string | null => (item[k]?.S ? item[k].S : null);
   return {
     profile: item.pk.S.slice('lease#'.length), state: str('state') === 'held' ? 'held' : 'free', token: num('token'), leaseId: str('owner'), who: str('who'), host: str('host'),
-    pid: num('pid'), test: opt('test'), file: opt('file'), kind: str('kind') === 'deploy' ? 'deploy' : 'test', run: opt('run'), since: num('since'), beat: num('beat'),
+    pid: num('pid'), space: str('space'), pidStart: item.pidStart?.N ? Number(item.pidStart.N) : null, test: opt('test'), file: opt('file'), kind: str('kind') === 'deploy' ? 'deploy' : 'test', run: opt('run'), since: num('since'), beat: num('beat'),
     expires: num('expires'), dirty: item.dirty?.BOOL === true, reclaimedFrom: str('reclaimedFrom'),
   };
 }
@@ -154,14 +157,15 @@ export class LeaseTable {
 
   /**
    * Takes the profile if the item is still as `seen` (same token) and free, or held but expired before `cutoff` (the
-   * taker's clock minus the skew margin). A write with an unknown outcome is re-read: ours when the item names us.
+   * taker's clock minus the skew margin), or held by `dead` (a holder the taker saw die). A write with an unknown
+   * outcome is re-read: ours when the item names us.
    */
-  async take(profile: string, seen: LeaseItem | undefined, me: Holder, at: { now: number; leaseMs: number; cutoff: number }): Promise<TakeResult> {
+  async take(profile: string, seen: LeaseItem | undefined, me: Holder, at: { now: number; leaseMs: number; cutoff: number; dead?: string | undefined }): Promise<TakeResult> {
     const token = (seen?.token ?? 0) + 1;
     const expired = seen?.state === 'held';
-    const names: Record<string, string> = { '#pk': 'pk', '#state': 'state', '#token': 'token', '#expires': 'expires', '#owner': 'owner', '#who': 'who', '#host': 'host', '#pid': 'pid', '#test': 'test', '#file': 'file', '#kind': 'kind', '#run': 'run', '#since': 'since', '#beat': 'beat', '#lease': 'leaseMs', '#dirty': 'dirty', '#from': 'reclaimedFrom' };
+    const names: Record<string, string> = { '#pk': 'pk', '#state': 'state', '#token': 'token', '#expires': 'expires', '#owner': 'owner', '#who': 'who', '#host': 'host', '#pid': 'pid', '#test': 'test', '#file': 'file', '#kind': 'kind', '#run': 'run', '#since': 'since', '#beat': 'beat', '#lease': 'leaseMs', '#dirty': 'dirty', '#from': 'reclaimedFrom', '#space': 'space', '#pidStart': 'pidStart' };
     const values: Record<string, AttributeValue> = {
-      ':held': s('held'), ':token': n(token), ':owner': s(me.leaseId), ':who': s(me.who), ':host': s(me.host), ':pid': n(me.pid), ':test': s(me.test ?? ''), ':file': s(me.file ?? ''),
+      ':held': s('held'), ':token': n(token), ':owner': s(me.leaseId), ':who': s(me.who), ':host': s(me.host), ':pid': n(me.pid), ':space': s(me.space), ':pidStart': me.pidStart === null ? { NULL: true } : n(me.pidStart), ':test': s(me.test ?? ''), ':file': s(me.file ?? ''),
       ':kind': s(me.kind), ':run': s(me.run ?? ''), ':now': n(at.now), ':expires': n(at.now + at.leaseMs), ':lease': n(at.leaseMs),
       ':dirty': { BOOL: expired || seen?.dirty === true }, ':from': s(expired ? seen.who : ''),
     };
@@ -171,11 +175,16 @@ export class LeaseTable {
       values[':free'] = s('free');
       values[':cutoff'] = n(at.cutoff);
       condition = '#token = :seen AND (#state = :free OR #expires < :cutoff)';
+      if (at.dead !== undefined) {
+        // the token already names that holder; its owner is checked too, so the condition says whom it takes from
+        values[':dead'] = s(at.dead);
+        condition = '#token = :seen AND (#state = :free OR #expires < :cutoff OR #owner = :dead)';
+      }
     }
     const update = new UpdateItemCommand({
       TableName: this.table,
       Key: itemKey(leasePk(profile), SK),
-      UpdateExpression: 'SET #state = :held, #token = :token, #owner = :owner, #who = :who, #host = :host, #pid = :pid, #test = :test, #file = :file, #kind = :kind, #run = :run, #since = :now, #beat = :now, #expires = :expires, #lease = :lease, #dirty = :dirty, #from = :from',
+      UpdateExpression: 'SET #state = :held, #token = :token, #owner = :owner, #who = :who, #host = :host, #pid = :pid, #space = :space, #pidStart = :pidStart, #test = :test, #file = :file, #kind = :kind, #run = :run, #since = :now, #beat = :now, #expires = :expires, #lease = :lease, #dirty = :dirty, #from = :from',
       ConditionExpression: condition,
       // every name must be used: the seen case does not test #pk
       ExpressionAttributeNames: seen ? Object.fromEntries(Object.entries(names).filter(([k]) => k !== '#pk')) : names,

@@ -4,9 +4,10 @@ import { LeaseTable, type Holder, type LeaseItem } from '../dynamo/lease.js';
 import { appendAudit } from '../lease/audit.js';
 import { now } from '../lease/clock.js';
 import type { HeldLease, LeaseMetaLike, LeaseSource } from '../lease/lease.js';
-import { HOST, newLeaseId } from '../lease/owner.js';
+import { HOST, newLeaseId, SELF_START } from '../lease/owner.js';
 import { LeaseTimeoutError } from '../lease/pool.js';
 import { secs } from '../util/format.js';
+import { deadHere, SPACE } from './here.js';
 import { SharedLease } from './lease.js';
 import { TICKET_STALE_MS, Waiters, type Ticket } from './waiters.js';
 
@@ -58,9 +59,12 @@ export class SharedPool implements LeaseSource {
     return this.ready;
   }
 
-  /** Available now: free, or held but expired (its expiry plus the skew margin is past on this clock). */
+  /**
+   * Available now: free, or held but expired (its expiry plus the skew margin is past on this clock), or held by a
+   * process of this machine that has died (a crashed worker, a killed mocha or uber): no need to wait out its lease.
+   */
   private available(it: LeaseItem | undefined, at: number): boolean {
-    return !it || it.state === 'free' || it.expires < at - this.skewMs;
+    return !it || it.state === 'free' || it.expires < at - this.skewMs || deadHere(it);
   }
 
   /** Leases one profile: at once when nobody waits ahead, else in arrival order across every machine on the table. */
@@ -107,12 +111,15 @@ export class SharedPool implements LeaseSource {
     }
   }
 
-  /** Live waiters ahead of `ticket` (all of them before it has one) that want one of our profiles; dead ones are dropped. */
+  /**
+   * Live waiters ahead of `ticket` (all of them before it has one) that want one of our profiles. Dead ones are dropped:
+   * a ticket not refreshed for TICKET_STALE_MS, or at once one whose process was on this machine and has died.
+   */
   private ahead(line: readonly Ticket[], ticket: string | undefined, mine: ReadonlySet<string>, at: number): number {
     let k = 0;
     for (const t of line) {
       if (t.sk === ticket) return k;
-      if (at - t.beat > TICKET_STALE_MS) {
+      if (at - t.beat > TICKET_STALE_MS || deadHere(t)) {
         void this.waiters.drop(t);
         continue;
       }
@@ -124,11 +131,12 @@ export class SharedPool implements LeaseSource {
   /** One conditional take; the cleanup command runs first when the account was taken back or left dirty. */
   private async take(profile: string, seen: LeaseItem | undefined, meta: LeaseMetaLike, signal: AbortSignal | undefined): Promise<SharedLease | undefined> {
     const holder: Holder = {
-      leaseId: newLeaseId(), who: this.o.who, host: HOST, pid: process.pid, test: meta.test ?? null, file: meta.file ?? null,
+      leaseId: newLeaseId(), who: this.o.who, host: HOST, pid: process.pid, space: SPACE, pidStart: SELF_START, test: meta.test ?? null, file: meta.file ?? null,
       kind: meta.kind === 'deploy' ? 'deploy' : 'test', run: meta.run ?? this.o.run ?? null,
     };
     const sentAt = now();
-    const r = await this.table.take(profile, seen, holder, { now: sentAt, leaseMs: this.o.leaseMs, cutoff: sentAt - this.skewMs });
+    const dead = seen?.state === 'held' && deadHere(seen) ? seen.leaseId : undefined;
+    const r = await this.table.take(profile, seen, holder, { now: sentAt, leaseMs: this.o.leaseMs, cutoff: sentAt - this.skewMs, dead });
     if (!r.ok) return undefined;
     if (now() >= sentAt + this.o.leaseMs - this.skewMs) {
       // the take's reply came too late to use the lease (a slow call, a stopped process): give it back, take again
@@ -137,10 +145,11 @@ export class SharedPool implements LeaseSource {
     }
     const old = r.replaced;
     if (old && this.o.audit) {
-      // the dead holder's lease, as it ended: at its expiry (it stopped using the account by then, or was fenced)
+      // the dead holder's lease, as it ended: at its expiry (it stopped using the account by then, or was fenced),
+      // or when it was seen dead on this machine
       appendAudit(this.o.audit, {
         leaseId: old.leaseId, profile, pid: old.pid, file: old.file, test: old.test, ...(old.kind === 'deploy' ? { kind: 'deploy' as const } : {}),
-        start: old.since, end: old.expires, ended: 'reclaimed', host: old.host, ...(old.run ? { run: old.run } : {}), pool: this.o.table, token: old.token, who: old.who,
+        start: old.since, end: Math.min(old.expires, sentAt), ended: 'reclaimed', host: old.host, ...(old.run ? { run: old.run } : {}), pool: this.o.table, token: old.token, who: old.who,
       });
     }
     const lease = new SharedLease({ table: this.table, profile, holder, token: r.token, leaseMs: this.o.leaseMs, sentAt, audit: this.o.audit, reclaimedFrom: old?.who, onLost: this.o.onLost });

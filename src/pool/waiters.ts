@@ -2,6 +2,8 @@
 import { DeleteItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient, type QueryCommandOutput } from '@aws-sdk/client-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { call, itemKey } from '../dynamo/table.js';
+import { SELF_START } from '../lease/owner.js';
+import { SPACE } from './here.js';
 
 const PK = 'waiters';
 /** A ticket whose waiter has not refreshed it for this long is dropped (waiters refresh every few seconds). */
@@ -13,6 +15,10 @@ export interface Ticket {
   readonly arrived: number;
   readonly beat: number;
   readonly profiles: readonly string[];
+  /** The waiter's process (src/pool/here.ts): a ticket of a dead process of this machine is dropped at once. */
+  readonly space: string;
+  readonly pid: number;
+  readonly pidStart: number | null;
 }
 
 export class Waiters {
@@ -25,7 +31,11 @@ export class Waiters {
   async enter(who: string, profiles: readonly string[], at: number): Promise<string> {
     const sk = `${String(Math.floor(at)).padStart(15, '0')}#${randomBytes(6).toString('hex')}`;
     await this.client.send(
-      new PutItemCommand({ TableName: this.table, Item: { ...itemKey(PK, sk), who: { S: who }, beat: { N: String(at) }, profiles: { S: JSON.stringify(profiles) } } }),
+      new PutItemCommand({ TableName: this.table, Item: {
+          ...itemKey(PK, sk), who: { S: who }, beat: { N: String(at) }, profiles: { S: JSON.stringify(profiles) },
+          space: { S: SPACE }, pid: { N: String(process.pid) }, ...(SELF_START === null ? {} : { pidStart: { N: String(SELF_START) } }),
+        },
+      }),
       call(),
     );
     return sk;
@@ -60,7 +70,8 @@ export class Waiters {
         } catch {
           profiles = [];
         }
-        out.push({ sk, who: it.who?.S ?? '', arrived: Number(sk.split('#')[0]), beat: Number(it.beat?.N ?? 0), profiles });
+        const pidStart = it.pidStart?.N ? Number(it.pidStart.N) : null;
+        out.push({ sk, who: it.who?.S ?? '', arrived: Number(sk.split('#')[0]), beat: Number(it.beat?.N ?? 0), profiles, space: it.space?.S ?? '', pid: Number(it.pid?.N ?? 0), pidStart });
       }
       start = page.LastEvaluatedKey;
     } while (start);

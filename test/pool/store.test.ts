@@ -9,7 +9,7 @@ import { now } from '../../src/lease/clock.js';
 import { SharedPool } from '../../src/pool/pool.js';
 import { profileFiles, startDynalite, tmp } from '../mocha/support.js';
 
-const holder = (id: string): Holder => ({ leaseId: id, who: `tester ${id}`, host: 'h', pid: 1, test: null, file: null, kind: 'test', run: null });
+const holder = (id: string): Holder => ({ leaseId: id, who: `tester ${id}`, host: 'h', pid: 1, space: '', pidStart: null, test: null, file: null, kind: 'test', run: null });
 
 describe('shared pool store', function () {
   this.timeout(20_000);
