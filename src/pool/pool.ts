@@ -11,12 +11,16 @@ import { deadHere, SPACE } from './here.js';
 import { SharedLease } from './lease.js';
 import { TICKET_STALE_MS, Waiters, type Ticket } from './waiters.js';
 
-/** Polling while waiting: from MIN_POLL_MS, ×1.6 per round, up to MAX_POLL_MS, each wait jittered to [½, 1]×. */
+/** Polling while waiting (back in the line): from MIN_POLL_MS, ×1.6 per round, up to MAX_POLL_MS, each wait jittered to [½, 1]×. */
 const MIN_POLL_MS = 10;
 const MAX_POLL_MS = 250;
 /** A free account the waiters ahead leave untaken this long may be taken out of turn (they poll at most every MAX_POLL_MS). */
 const TURN_GRACE_MS = 2 * MAX_POLL_MS + 200;
 const TICKET_REFRESH_MS = 1000;
+/** The k-th waiter in line (k from 0) watches the items every (k + 1) × HEAD_POLL_MS while k is below the pool's size. */
+const HEAD_POLL_MS = 20;
+/** The line is read at least this often while waiting (and whenever a profile shows free with others ahead). */
+const LINE_EVERY_MS = 250;
 
 export interface SharedPoolOptions {
   readonly client: DynamoDBClient;
@@ -67,24 +71,42 @@ export class SharedPool implements LeaseSource {
     return !it || it.state === 'free' || it.expires < at - this.skewMs || deadHere(it);
   }
 
-  /** Leases one profile: at once when nobody waits ahead, else in arrival order across every machine on the table. */
+  /**
+   * Leases one profile: at once when nobody waits ahead, else in arrival order across every machine on the table.
+   * A waiter a release could serve (fewer waiters ahead than the pool has profiles) watches the items closely, the
+   * head of the line most: a freed account is taken within a few tens of ms. The line itself is read when a profile
+   * shows free and the last reading says others are ahead, and every LINE_EVERY_MS (it only shortens ahead of us).
+   */
   async acquire(meta: LeaseMetaLike = {}, opts: { timeoutMs?: number | undefined; signal?: AbortSignal | undefined } = {}): Promise<SharedLease> {
     const t0 = now();
     await this.ensure();
     let ticket: string | undefined;
     let touched = 0;
     let delay = MIN_POLL_MS;
+    let line: { tickets: readonly Ticket[]; at: number } | undefined;
     const freeSince = new Map<string, number>();
     const mine = new Set(this.o.profiles);
+    const readLine = async (): Promise<void> => {
+      const at = now();
+      const tickets = await this.waiters.list().catch(() => undefined);
+      line = tickets ? { tickets, at } : undefined;
+      if (tickets) for (const t of tickets) if (this.dead(t, at)) void this.waiters.drop(t);
+    };
     try {
       for (;;) {
         opts.signal?.throwIfAborted();
-        const [items, line] = await Promise.all([this.table.readMany(this.o.profiles), this.waiters.list().catch(() => undefined)]);
+        const stale = !line || now() - line.at >= LINE_EVERY_MS;
+        const [items] = await Promise.all([this.table.readMany(this.o.profiles), stale ? readLine() : undefined]);
         const at = now();
         const free = this.o.profiles.filter((p) => this.available(items.get(p), at));
         for (const p of [...freeSince.keys()]) if (!free.includes(p)) freeSince.delete(p);
         for (const p of free) if (!freeSince.has(p)) freeSince.set(p, at);
-        const k = line ? this.ahead(line, ticket, mine, at) : 0;
+        let k = this.ahead(line, ticket, mine);
+        if (k >= free.length && free.length > 0 && !stale) {
+          // the line read earlier puts others first; they may have been served meanwhile
+          await readLine();
+          k = this.ahead(line, ticket, mine);
+        }
         // the k-th oldest waiter takes the k-th free profile; one the waiters ahead leave free too long is fair game
         const turn = k < free.length ? [...free.slice(k), ...free.slice(0, k)] : free.filter((p) => at - freeSince.get(p)! >= TURN_GRACE_MS);
         for (const p of turn) {
@@ -98,32 +120,32 @@ export class SharedPool implements LeaseSource {
         if (ticket === undefined) {
           ticket = await this.waiters.enter(this.o.who, this.o.profiles, t0).catch(() => undefined);
           touched = at;
+          line = undefined; // read again with our ticket in it
         } else if (at - touched > TICKET_REFRESH_MS) {
           await this.waiters.touch(ticket, at).catch(() => undefined);
           touched = at;
         }
+        // a waiter that a release could serve watches closely; the others back off
+        delay = ticket !== undefined && k < this.o.profiles.length ? HEAD_POLL_MS * (k + 1) : Math.min(MAX_POLL_MS, delay * 1.6);
         const left = opts.timeoutMs ? Math.max(1, opts.timeoutMs - (now() - t0)) : delay;
         await sleep(Math.min(left, delay * (0.5 + Math.random() / 2)), opts.signal);
-        delay = Math.min(MAX_POLL_MS, delay * 1.6);
       }
     } finally {
       if (ticket !== undefined) await this.waiters.leave(ticket).catch(() => undefined);
     }
   }
 
-  /**
-   * Live waiters ahead of `ticket` (all of them before it has one) that want one of our profiles. Dead ones are dropped:
-   * a ticket not refreshed for TICKET_STALE_MS, or at once one whose process was on this machine and has died.
-   */
-  private ahead(line: readonly Ticket[], ticket: string | undefined, mine: ReadonlySet<string>, at: number): number {
+  /** A ticket whose waiter is gone: not refreshed for TICKET_STALE_MS (as of the reading), or its process died on this machine. */
+  private dead(t: Ticket, readAt: number): boolean {
+    return readAt - t.beat > TICKET_STALE_MS || deadHere(t);
+  }
+
+  /** Live waiters ahead of `ticket` (all of them before it has one) that want one of our profiles, in the last reading of the line. */
+  private ahead(line: { tickets: readonly Ticket[]; at: number } | undefined, ticket: string | undefined, mine: ReadonlySet<string>): number {
     let k = 0;
-    for (const t of line) {
+    for (const t of line?.tickets ?? []) {
       if (t.sk === ticket) return k;
-      if (at - t.beat > TICKET_STALE_MS || deadHere(t)) {
-        void this.waiters.drop(t);
-        continue;
-      }
-      if (t.profiles.some((p) => mine.has(p))) k += 1;
+      if (!this.dead(t, line!.at) && t.profiles.some((p) => mine.has(p))) k += 1;
     }
     return k;
   }
