@@ -5,7 +5,8 @@
 // Every test journals its span; a run counts only if every test ran exactly once.
 // Account leases: with --queue (and in static-pool) through the shared DynamoDB pool (--pool, dynalite); static shards
 // as today on lock files, the three machines being project folders on this host that share one lease folder.
-// Usage: npx tsx bench/queue.ts [rounds=1]   (needs a build: node dist/bin.js)
+// Usage: npx tsx bench/queue.ts [rounds=1] [modes=queue,static,static-pool]   (needs a build: node dist/bin.js)
+// Rounds interleave the modes (queue, static, … then again), and each line says the load average when it began.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -16,6 +17,7 @@ import type { AddressInfo } from 'node:net';
 import { findOverlaps, readAudit } from '../src/lease/audit.js';
 
 const ROUNDS = Number(process.argv[2] ?? 1);
+const MODES = (process.argv[3] ?? 'queue,static,static-pool').split(',') as Mode[];
 const UBER = path.join(path.resolve(fileURLToPath(new URL('..', import.meta.url))), 'dist', 'bin.js');
 const MACHINES = 3;
 const JOBS = 3;
@@ -94,7 +96,7 @@ function run(dir: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ cod
 
 type Mode = 'queue' | 'static' | 'static-pool';
 
-async function measure(mode: Mode, round: number, poolUrl: string): Promise<{ wall: number; span: number; bound: number; perMachine: number[]; firstTest: number[]; lastEnd: number; gap: { p50: number; p90: number; sum: number } }> {
+async function measure(mode: Mode, round: number, poolUrl: string): Promise<{ wall: number; span: number; bound: number; perMachine: number[]; firstTest: number[]; lastEnd: number; gap: { p50: number; p90: number; sum: number; parts: number[] } }> {
   writeFileSync(log, '');
   writeFileSync(path.join(root, 'aws'), [...ACCOUNTS, 'pool'].map((p) => `[profile ${p}]\nregion = us-east-1\n${p === 'pool' ? `endpoint_url = ${poolUrl}\n` : ''}`).join('\n'));
   writeFileSync(path.join(root, 'creds'), '[pool]\naws_access_key_id = AKIAPOOL\naws_secret_access_key = x\n');
@@ -132,7 +134,22 @@ async function measure(mode: Mode, round: number, poolUrl: string): Promise<{ wa
     for (let i = 1; i < on.length; i++) gaps.push(on[i]!.s - on[i - 1]!.e);
   }
   gaps.sort((x, y) => x - y);
-  const gap = { p50: gaps[Math.floor(gaps.length / 2)] ?? 0, p90: gaps[Math.floor(gaps.length * 0.9)] ?? 0, sum: gaps.reduce((x, y) => x + y, 0) };
+  // each hand-over in three parts, from the audit (lease start = the take landed, end = the release was sent):
+  // test end → release sent, release sent → next take landed, next take landed → next test start
+  const leaseOf = new Map(readAudit(path.join(leases, 'audit.jsonl')).filter((r) => r.test && r.ended !== 'reclaimed').map((r) => [r.test!, r]));
+  const parts: [number[], number[], number[]] = [[], [], []];
+  for (const a of ACCOUNTS) {
+    const on = spans.filter((x) => x.p === a).sort((x, y) => x.s - y.s);
+    for (let i = 1; i < on.length; i++) {
+      const [l0, l1] = [leaseOf.get(on[i - 1]!.t), leaseOf.get(on[i]!.t)];
+      if (!l0 || !l1) continue;
+      parts[0].push(l0.end - on[i - 1]!.e);
+      parts[1].push(l1.start - l0.end);
+      parts[2].push(on[i]!.s - l1.start);
+    }
+  }
+  const p50 = (xs: number[]): number => Math.round([...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? NaN);
+  const gap = { p50: gaps[Math.floor(gaps.length / 2)] ?? 0, p90: gaps[Math.floor(gaps.length * 0.9)] ?? 0, sum: gaps.reduce((x, y) => x + y, 0), parts: parts.map(p50) };
   const firstTest = Array.from({ length: MACHINES }, (_, k) => Math.min(...spans.filter((x) => x.m === `m${k + 1}`).map((x) => x.s)) - t0Epoch);
   return { wall, span, bound, perMachine, firstTest, lastEnd: Math.max(...spans.map((x) => x.e)) - t0Epoch, gap };
 }
@@ -151,16 +168,16 @@ const rows: Record<Mode, Awaited<ReturnType<typeof measure>>[]> = { queue: [], s
 try {
   console.log(`${Object.keys(SUITE).length} files, ${TESTS} tests (${sec(Object.values(SUITE).flat().reduce((a, b) => a + b, 0))} of test time); ${MACHINES} machines × ${JOBS} workers on ${ACCOUNTS.length} accounts; history drifted ±40%.`);
   for (let round = 1; round <= ROUNDS; round++) {
-    for (const mode of ['queue', 'static', 'static-pool'] as const) {
+    for (const mode of MODES) {
+      const load = os.loadavg()[0]!.toFixed(1);
       const r = await measure(mode, round, poolUrl);
       rows[mode].push(r);
-      console.log(`round ${round} ${mode.padEnd(11)}: makespan ${sec(r.span)} = ${(r.span / r.bound).toFixed(2)}× the bound ${sec(r.bound)}; machines done at ${r.perMachine.map(sec).join(', ')}; wall ${sec(r.wall)} (first test at ${r.firstTest.map(sec).join(', ')}; last test ended at ${sec(r.lastEnd)}); account hand-over gaps p50 ${r.gap.p50} ms, p90 ${r.gap.p90} ms, ${sec(r.gap.sum)} in all`);
+      console.log(`round ${round} ${mode.padEnd(11)} (load ${load}): makespan ${sec(r.span)} = ${(r.span / r.bound).toFixed(2)}× the bound ${sec(r.bound)}; machines done at ${r.perMachine.map(sec).join(', ')}; wall ${sec(r.wall)} (first test at ${r.firstTest.map(sec).join(', ')}; last test ended at ${sec(r.lastEnd)}); account hand-over gaps p50 ${r.gap.p50} ms (test end → release ${r.gap.parts[0]}, → next take ${r.gap.parts[1]}, → next test ${r.gap.parts[2]}), p90 ${r.gap.p90} ms, ${sec(r.gap.sum)} in all`);
     }
   }
-  const q = median(rows.queue.map((r) => r.span / r.bound));
-  const s = median(rows.static.map((r) => r.span / r.bound));
-  const sp = median(rows['static-pool'].map((r) => r.span / r.bound));
-  console.log(`median over ${ROUNDS} round${ROUNDS > 1 ? 's' : ''}: queue ${q.toFixed(2)}× the bound (target ≤ 1.10), static shards ${s.toFixed(2)}× (lock files), ${sp.toFixed(2)}× (on the DynamoDB pool); queue makespan ${(median(rows.queue.map((r) => r.span)) / median(rows.static.map((r) => r.span))).toFixed(2)}× the static one; wall ${sec(median(rows.queue.map((r) => r.wall)))} vs ${sec(median(rows.static.map((r) => r.wall)))}.`);
+  const ratio = (m: Mode): string => (rows[m].length ? `${median(rows[m].map((r) => r.span / r.bound)).toFixed(2)}×` : 'not run');
+  const gaps = (m: Mode): string => (rows[m].length ? `hand-over p50 ${median(rows[m].map((r) => r.gap.p50))} ms` : '');
+  console.log(`median over ${ROUNDS} round${ROUNDS > 1 ? 's' : ''}: queue ${ratio('queue')} the bound (target ≤ 1.10; ${gaps('queue')}), static shards ${ratio('static')} (lock files; ${gaps('static')}), ${ratio('static-pool')} (on the DynamoDB pool; ${gaps('static-pool')}).`);
 } finally {
   server.close();
   rmSync(root, { recursive: true, force: true });
