@@ -30,3 +30,18 @@ export function openSharedPool(o: OpenPoolOptions): SharedPool {
     : undefined;
   return new SharedPool({ ...o, client, table: o.spec.table, cleanup });
 }
+
+/**
+ * After a mocha attempt (uber, the parent, calls it): the accounts its dead workers still held go back to the shared
+ * pool at once, instead of after their lease (another machine may be waiting). A failure leaves them to expire.
+ */
+export async function sweepDeadWorkers(o: Omit<OpenPoolOptions, 'who'>): Promise<string[]> {
+  const pool = openSharedPool({ ...o, who: 'uber (sweeping dead workers)' });
+  try {
+    return await pool.sweepDead();
+  } catch {
+    return [];
+  } finally {
+    pool.o.client.destroy();
+  }
+}

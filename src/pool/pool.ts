@@ -187,6 +187,27 @@ export class SharedPool implements LeaseSource {
     return lease;
   }
 
+  /**
+   * Frees the accounts that processes of this machine held when they died (a crashed or killed worker, a killed
+   * mocha): logged as ended by death and marked dirty (the cleanup command runs before the next lease), so no one,
+   * on this machine or another, waits out their lease. The profiles freed.
+   */
+  async sweepDead(): Promise<string[]> {
+    const freed: string[] = [];
+    for (const it of (await this.table.readMany(this.o.profiles)).values()) {
+      if (it?.state !== 'held' || !deadHere(it)) continue;
+      const end = Math.min(now(), it.expires);
+      if ((await this.table.release(it.profile, it.leaseId, it.token, { dirty: true }).catch(() => 'failed')) !== 'ok') continue; // taken meanwhile
+      freed.push(it.profile);
+      if (!this.o.audit) continue;
+      appendAudit(this.o.audit, {
+        leaseId: it.leaseId, profile: it.profile, pid: it.pid, file: it.file, test: it.test, ...(it.kind === 'deploy' ? { kind: 'deploy' as const } : {}),
+        start: it.since, end, ended: 'dead', host: it.host, ...(it.run ? { run: it.run } : {}), pool: this.o.table, token: it.token, who: it.who,
+      });
+    }
+    return freed;
+  }
+
   /** The same pool (client, table, owner) over some of its profiles, e.g. one account a deploy takes. */
   narrow(profiles: readonly string[]): SharedPool {
     return new SharedPool({ ...this.o, profiles });

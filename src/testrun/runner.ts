@@ -103,6 +103,8 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx, early?: EarlyMocha):
       await waitForDeath(rec.pids, 2000);
       trace('uber', 'workers gone', undefined, ctx.env);
       store.sweepDead(); // leases of workers that crashed or were killed: freed, and logged as ended by death
+      // the same for a shared pool's items: another machine would otherwise wait out their lease
+      if (plan.pool.kind === 'dynamodb') await (await import('../pool/open.js')).sweepDeadWorkers({ spec: plan.pool, env: ctx.env, profiles: plan.profiles, leaseMs: plan.poolLeaseMs, audit: plan.paths.audit, run: current.id });
       const stoppedByBail = bailed(rec, bailFlag);
       for (const f of queue) results.set(f, fileResult(f, rec, runDir, attempt, tail, { start: t0, end: now() }, stoppedByBail));
       if (exit.reason === 'cancelled' || ctx.signal.aborted) break;

@@ -34,10 +34,10 @@ describe('shared pool: machines', function () {
   after(() => db.server.close());
 
   /** A project folder standing for one machine: two profiles on the shared pool, `files` spec files of `tests` tests each. */
-  function machine(name: string, pool: string, spec: string, files = 3): string {
+  function machine(name: string, pool: string, spec: string, files = 3, leaseS = 4): string {
     const dir = path.join(aws, name);
     mkdirSync(path.join(dir, 'test'), { recursive: true });
-    writeFileSync(path.join(dir, 'uber.config.yaml'), `profiles: [p1, p2]\ntest:\n  spec: ["test/*.spec.mjs"]\n  pool: ${pool}\n  poolLease: 4\n`);
+    writeFileSync(path.join(dir, 'uber.config.yaml'), `profiles: [p1, p2]\ntest:\n  spec: ["test/*.spec.mjs"]\n  pool: ${pool}\n  poolLease: ${leaseS}\n`);
     for (let f = 1; f <= files; f += 1) writeFileSync(path.join(dir, 'test', `f${f}.spec.mjs`), spec.replaceAll('%NAME%', `${name}-f${f}`));
     return dir;
   }
@@ -101,6 +101,26 @@ describe('shared pool: machines', function () {
       assert.ok(next.reclaimedFrom);
       console.log(`      ${r.profile}: leased again ${(next.start - killedAt).toFixed(0)} ms after its holder was SIGKILLed (a lease runs 4000 ms from the last heartbeat, then a 400 ms skew margin)`);
     }
+    assert.deepEqual(findOverlaps(audit).map(describeOverlap), []);
+  });
+
+  it("a worker that dies holding an account: uber frees it in the pool when mocha ends (logged as ended by death), no one waits out its lease", async () => {
+    const pool = nextPool();
+    const marker = path.join(aws, 'crashed-once');
+    // the first time, the test kills its own worker while it holds its account (a lease of 600 s)
+    const crash = `import { existsSync, writeFileSync } from 'node:fs';\ndescribe('%NAME%', () => { it('crashes once', () => { if (!existsSync(${JSON.stringify(marker)})) { writeFileSync(${JSON.stringify(marker)}, process.env.AWS_PROFILE); process.kill(process.pid, 'SIGKILL'); } }); });\n`;
+    const dir = machine('crash', pool, crash, 1, 600);
+    const r = await runCli(['test', '--jobs', '2', '--reporter', 'dot'], dir, env);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.err, /crashed|no result/);
+    const crashed = readFileSync(marker, 'utf8');
+    const audit = readAudit(path.join(dir, '.uber', 'leases', 'audit.jsonl')).filter((x) => x.profile === crashed);
+    const dead = audit.filter((x) => x.ended === 'dead');
+    assert.equal(dead.length, 1, JSON.stringify(audit));
+    assert.equal(dead[0]!.token, 1);
+    assert.ok(dead[0]!.end - dead[0]!.start < 600_000, 'freed when mocha ended, long before its lease would have run out');
+    const item = await new LeaseTable({ client: dynamoClient('pool', env), table: pool.split('/')[1]! }).read(crashed);
+    assert.equal(item?.state, 'free');
     assert.deepEqual(findOverlaps(audit).map(describeOverlap), []);
   });
 
