@@ -34,6 +34,8 @@ export interface LeaseItem extends Holder {
   readonly dirty: boolean;
   /** Who held it before it was taken back (empty when it was free). */
   readonly reclaimedFrom: string;
+  /** Held between two tests of one holder (SharedPool.park): its last test ended, so a taker takes nothing back. */
+  readonly kept: boolean;
 }
 
 /** What a take found: the lease, and the item it replaced (an expired holder's, when taken back). */
@@ -58,7 +60,7 @@ export function toLeaseItem(item: Record<string, AttributeValue> | undefined): L
   return {
     profile: item.pk.S.slice('lease#'.length), state: str('state') === 'held' ? 'held' : 'free', token: num('token'), leaseId: str('owner'), who: str('who'), host: str('host'),
     pid: num('pid'), space: str('space'), pidStart: item.pidStart?.N ? Number(item.pidStart.N) : null, test: opt('test'), file: opt('file'), kind: str('kind') === 'deploy' ? 'deploy' : 'test', run: opt('run'), since: num('since'), beat: num('beat'),
-    expires: num('expires'), dirty: item.dirty?.BOOL === true, reclaimedFrom: str('reclaimedFrom'),
+    expires: num('expires'), dirty: item.dirty?.BOOL === true, reclaimedFrom: str('reclaimedFrom'), kept: item.kept?.BOOL === true,
   };
 }
 
@@ -157,17 +159,19 @@ export class LeaseTable {
 
   /**
    * Takes the profile if the item is still as `seen` (same token) and free, or held but expired before `cutoff` (the
-   * taker's clock minus the skew margin), or held by `dead` (a holder the taker saw die). A write with an unknown
-   * outcome is re-read: ours when the item names us.
+   * taker's clock minus the skew margin), or held by `dead` (a holder the taker saw die), or by `resume` (the
+   * taker's own kept lease, which the new one follows: nothing is taken back). A write with an unknown outcome is
+   * re-read: ours when the item names us.
    */
-  async take(profile: string, seen: LeaseItem | undefined, me: Holder, at: { now: number; leaseMs: number; cutoff: number; dead?: string | undefined }): Promise<TakeResult> {
+  async take(profile: string, seen: LeaseItem | undefined, me: Holder, at: { now: number; leaseMs: number; cutoff: number; dead?: string | undefined; resume?: string | undefined }): Promise<TakeResult> {
     const token = (seen?.token ?? 0) + 1;
-    const expired = seen?.state === 'held';
-    const names: Record<string, string> = { '#pk': 'pk', '#state': 'state', '#token': 'token', '#expires': 'expires', '#owner': 'owner', '#who': 'who', '#host': 'host', '#pid': 'pid', '#test': 'test', '#file': 'file', '#kind': 'kind', '#run': 'run', '#since': 'since', '#beat': 'beat', '#lease': 'leaseMs', '#dirty': 'dirty', '#from': 'reclaimedFrom', '#space': 'space', '#pidStart': 'pidStart' };
+    // taken back from a holder that did not end its lease (a kept item's holder had: its test ended)
+    const expired = seen?.state === 'held' && at.resume === undefined && !seen.kept;
+    const names: Record<string, string> = { '#pk': 'pk', '#state': 'state', '#token': 'token', '#expires': 'expires', '#owner': 'owner', '#who': 'who', '#host': 'host', '#pid': 'pid', '#test': 'test', '#file': 'file', '#kind': 'kind', '#run': 'run', '#since': 'since', '#beat': 'beat', '#lease': 'leaseMs', '#dirty': 'dirty', '#from': 'reclaimedFrom', '#space': 'space', '#pidStart': 'pidStart', '#kept': 'kept' };
     const values: Record<string, AttributeValue> = {
       ':held': s('held'), ':token': n(token), ':owner': s(me.leaseId), ':who': s(me.who), ':host': s(me.host), ':pid': n(me.pid), ':space': s(me.space), ':pidStart': me.pidStart === null ? { NULL: true } : n(me.pidStart), ':test': s(me.test ?? ''), ':file': s(me.file ?? ''),
       ':kind': s(me.kind), ':run': s(me.run ?? ''), ':now': n(at.now), ':expires': n(at.now + at.leaseMs), ':lease': n(at.leaseMs),
-      ':dirty': { BOOL: expired || seen?.dirty === true }, ':from': s(expired ? seen.who : ''),
+      ':dirty': { BOOL: expired || seen?.dirty === true }, ':from': s(expired ? seen.who : ''), ':no': { BOOL: false },
     };
     let condition = 'attribute_not_exists(#pk)';
     if (seen) {
@@ -175,16 +179,17 @@ export class LeaseTable {
       values[':free'] = s('free');
       values[':cutoff'] = n(at.cutoff);
       condition = '#token = :seen AND (#state = :free OR #expires < :cutoff)';
-      if (at.dead !== undefined) {
+      const from = at.resume ?? at.dead;
+      if (from !== undefined) {
         // the token already names that holder; its owner is checked too, so the condition says whom it takes from
-        values[':dead'] = s(at.dead);
+        values[':dead'] = s(from);
         condition = '#token = :seen AND (#state = :free OR #expires < :cutoff OR #owner = :dead)';
       }
     }
     const update = new UpdateItemCommand({
       TableName: this.table,
       Key: itemKey(leasePk(profile), SK),
-      UpdateExpression: 'SET #state = :held, #token = :token, #owner = :owner, #who = :who, #host = :host, #pid = :pid, #space = :space, #pidStart = :pidStart, #test = :test, #file = :file, #kind = :kind, #run = :run, #since = :now, #beat = :now, #expires = :expires, #lease = :lease, #dirty = :dirty, #from = :from',
+      UpdateExpression: 'SET #state = :held, #token = :token, #owner = :owner, #who = :who, #host = :host, #pid = :pid, #space = :space, #pidStart = :pidStart, #test = :test, #file = :file, #kind = :kind, #run = :run, #since = :now, #beat = :now, #expires = :expires, #lease = :lease, #dirty = :dirty, #from = :from, #kept = :no',
       ConditionExpression: condition,
       // every name must be used: the seen case does not test #pk
       ExpressionAttributeNames: seen ? Object.fromEntries(Object.entries(names).filter(([k]) => k !== '#pk')) : names,
@@ -236,6 +241,11 @@ export class LeaseTable {
       // holder's deadline had not passed, nobody else could have taken it otherwise
       true,
     );
+  }
+
+  /** Marks the item kept between two tests of this holder (its test ended), while this holder still has it. */
+  kept(profile: string, leaseId: string, token: number): Promise<WriteResult> {
+    return this.conditional(profile, leaseId, token, { UpdateExpression: 'SET #kept = :yes', names: { '#kept': 'kept' }, values: { ':yes': { BOOL: true } } }, (it) => it.kept);
   }
 
   /** Marks the account cleaned (after the cleanup command), while this holder still has it. */

@@ -2,7 +2,7 @@
 import { appendAudit, type AuditRecord } from '../lease/audit.js';
 import { now } from '../lease/clock.js';
 import { LeaseEndedError, type HeldLease } from '../lease/lease.js';
-import type { Holder, LeaseTable } from '../dynamo/lease.js';
+import type { Holder, LeaseItem, LeaseTable } from '../dynamo/lease.js';
 
 export interface SharedLeaseOptions {
   readonly table: LeaseTable;
@@ -118,6 +118,20 @@ export class SharedLease implements HeldLease {
   private stopTimers(): void {
     clearInterval(this.beatTimer);
     if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
+  }
+
+  /**
+   * Ends this lease's use (its audit line, its signal: clients stop) but leaves the item held, for this process's next
+   * test to follow on (SharedPool.park). The item as it stands; undefined when the lease has ended or was lost.
+   */
+  keep(): LeaseItem | undefined {
+    if (this.ended || !this.active) return undefined;
+    this.ended = true;
+    this.stopTimers();
+    if (this.o.audit) appendAudit(this.o.audit, this.record(now(), 'released'));
+    this.controller.abort(new LeaseEndedError(`lease ${this.leaseId} on "${this.profile}" ended`));
+    const h = this.o.holder;
+    return { ...h, profile: this.profile, state: 'held', token: this.token, since: this.start, beat: this.start, expires: this.deadline, dirty: false, reclaimedFrom: '', kept: true };
   }
 
   /**

@@ -17,10 +17,15 @@ const MAX_POLL_MS = 250;
 /** A free account the waiters ahead leave untaken this long may be taken out of turn (they poll at most every MAX_POLL_MS). */
 const TURN_GRACE_MS = 2 * MAX_POLL_MS + 200;
 const TICKET_REFRESH_MS = 1000;
-/** The k-th waiter in line (k from 0) watches the items every (k + 1) × HEAD_POLL_MS while k is below the pool's size. */
+/** The k-th waiter in line (k from 0) watches the items every 4^k × HEAD_POLL_MS (at most MAX_POLL_MS) while k is below the pool's size. */
 const HEAD_POLL_MS = 20;
-/** The line is read at least this often while waiting (and whenever a profile shows free with others ahead). */
+/** Waiters behind others read the line at least this often (and whenever a profile shows free with others ahead). */
 const LINE_EVERY_MS = 250;
+/**
+ * How long a kept lease waits for its holder's next test (the next one reaches a worker within milliseconds) before
+ * its account is freed. Kept only when nobody waited as it was taken; a waiter that came meanwhile waits this long at most.
+ */
+export const KEEP_MS = 250;
 
 export interface SharedPoolOptions {
   readonly client: DynamoDBClient;
@@ -47,6 +52,10 @@ export class SharedPool implements LeaseSource {
   readonly skewMs: number;
   private readonly waiters: Waiters;
   private ready: Promise<void> | undefined;
+  /** Nobody waited for this pool's profiles at the last reading of the line (as this process took its last lease). */
+  private quiet = false;
+  /** The item this process's last lease left held (park), and the timer that frees it. */
+  private parked: { item: LeaseItem; timer: NodeJS.Timeout } | undefined;
 
   constructor(readonly o: SharedPoolOptions) {
     if (o.profiles.length === 0) throw new Error('a lease pool needs at least one profile');
@@ -80,10 +89,19 @@ export class SharedPool implements LeaseSource {
   async acquire(meta: LeaseMetaLike = {}, opts: { timeoutMs?: number | undefined; signal?: AbortSignal | undefined } = {}): Promise<SharedLease> {
     const t0 = now();
     await this.ensure();
+    const kept = this.unpark();
+    if (kept) {
+      const lease = await this.resume(kept, meta, opts.signal);
+      if (lease) {
+        lease.waitMs = now() - t0;
+        return lease;
+      }
+    }
     let ticket: string | undefined;
     let touched = 0;
     let delay = MIN_POLL_MS;
     let line: { tickets: readonly Ticket[]; at: number } | undefined;
+    let k = Infinity; // waiters ahead, as last read
     const freeSince = new Map<string, number>();
     const mine = new Set(this.o.profiles);
     const readLine = async (): Promise<void> => {
@@ -95,13 +113,14 @@ export class SharedPool implements LeaseSource {
     try {
       for (;;) {
         opts.signal?.throwIfAborted();
-        const stale = !line || now() - line.at >= LINE_EVERY_MS;
+        // the head of the line needs no new reading: nobody can come before it
+        const stale = !line || (k > 0 && now() - line.at >= LINE_EVERY_MS);
         const [items] = await Promise.all([this.table.readMany(this.o.profiles), stale ? readLine() : undefined]);
         const at = now();
         const free = this.o.profiles.filter((p) => this.available(items.get(p), at));
         for (const p of [...freeSince.keys()]) if (!free.includes(p)) freeSince.delete(p);
         for (const p of free) if (!freeSince.has(p)) freeSince.set(p, at);
-        let k = this.ahead(line, ticket, mine);
+        k = this.ahead(line, ticket, mine);
         if (k >= free.length && free.length > 0 && !stale) {
           // the line read earlier puts others first; they may have been served meanwhile
           await readLine();
@@ -113,6 +132,8 @@ export class SharedPool implements LeaseSource {
           const lease = await this.take(p, items.get(p), meta, opts.signal);
           if (lease) {
             lease.waitMs = now() - t0;
+            // nobody else in the line as read (this process's own ticket aside): its next test may follow on
+            this.quiet = line !== undefined && line.tickets.every((t) => t.sk === ticket || this.dead(t, line!.at) || !t.profiles.some((x) => mine.has(x)));
             return lease;
           }
         }
@@ -126,7 +147,7 @@ export class SharedPool implements LeaseSource {
           touched = at;
         }
         // a waiter that a release could serve watches closely; the others back off
-        delay = ticket !== undefined && k < this.o.profiles.length ? HEAD_POLL_MS * (k + 1) : Math.min(MAX_POLL_MS, delay * 1.6);
+        delay = ticket !== undefined && k < this.o.profiles.length ? Math.min(MAX_POLL_MS, HEAD_POLL_MS * 4 ** k) : Math.min(MAX_POLL_MS, delay * 1.6);
         const left = opts.timeoutMs ? Math.max(1, opts.timeoutMs - (now() - t0)) : delay;
         await sleep(Math.min(left, delay * (0.5 + Math.random() / 2)), opts.signal);
       }
@@ -151,14 +172,14 @@ export class SharedPool implements LeaseSource {
   }
 
   /** One conditional take; the cleanup command runs first when the account was taken back or left dirty. */
-  private async take(profile: string, seen: LeaseItem | undefined, meta: LeaseMetaLike, signal: AbortSignal | undefined): Promise<SharedLease | undefined> {
+  private async take(profile: string, seen: LeaseItem | undefined, meta: LeaseMetaLike, signal: AbortSignal | undefined, resume?: string): Promise<SharedLease | undefined> {
     const holder: Holder = {
       leaseId: newLeaseId(), who: this.o.who, host: HOST, pid: process.pid, space: SPACE, pidStart: SELF_START, test: meta.test ?? null, file: meta.file ?? null,
       kind: meta.kind === 'deploy' ? 'deploy' : 'test', run: meta.run ?? this.o.run ?? null,
     };
     const sentAt = now();
-    const dead = seen?.state === 'held' && deadHere(seen) ? seen.leaseId : undefined;
-    const r = await this.table.take(profile, seen, holder, { now: sentAt, leaseMs: this.o.leaseMs, cutoff: sentAt - this.skewMs, dead });
+    const dead = resume === undefined && seen?.state === 'held' && deadHere(seen) ? seen.leaseId : undefined;
+    const r = await this.table.take(profile, seen, holder, { now: sentAt, leaseMs: this.o.leaseMs, cutoff: sentAt - this.skewMs, dead, resume });
     if (!r.ok) return undefined;
     if (now() >= sentAt + this.o.leaseMs - this.skewMs) {
       // the take's reply came too late to use the lease (a slow call, a stopped process): give it back, take again
@@ -197,9 +218,10 @@ export class SharedPool implements LeaseSource {
     for (const it of (await this.table.readMany(this.o.profiles)).values()) {
       if (it?.state !== 'held' || !deadHere(it)) continue;
       const end = Math.min(now(), it.expires);
-      if ((await this.table.release(it.profile, it.leaseId, it.token, { dirty: true }).catch(() => 'failed')) !== 'ok') continue; // taken meanwhile
+      // a kept item's last test had ended (and was logged): freed as it is
+      if ((await this.table.release(it.profile, it.leaseId, it.token, { dirty: it.dirty || !it.kept }).catch(() => 'failed')) !== 'ok') continue; // taken meanwhile
       freed.push(it.profile);
-      if (!this.o.audit) continue;
+      if (!this.o.audit || it.kept) continue;
       appendAudit(this.o.audit, {
         leaseId: it.leaseId, profile: it.profile, pid: it.pid, file: it.file, test: it.test, ...(it.kind === 'deploy' ? { kind: 'deploy' as const } : {}),
         start: it.since, end, ended: 'dead', host: it.host, ...(it.run ? { run: it.run } : {}), pool: this.o.table, token: it.token, who: it.who,
@@ -231,13 +253,54 @@ export class SharedPool implements LeaseSource {
     return `No profile of the shared pool ${this.o.table} [${this.o.profiles.join(', ')}] came free within ${secs(timeoutMs)}: ${holders.join('; ')}; raise --lease-timeout, add profiles, or lower --jobs.`;
   }
 
-  /** A shared lease is released at once: another machine may be waiting for it. */
+  /**
+   * Ends a lease after its test. While nobody waited as it was taken, the item stays held for this process's next
+   * test (KEEP_MS at most): that test's lease follows on with one conditional write, after a look at the line, instead
+   * of a release, a read and a take. Each test still has its own lease, token and audit line. Otherwise released at once.
+   */
   async park(lease: HeldLease): Promise<void> {
-    await lease.release();
+    await this.releaseKept();
+    const item = this.quiet && lease instanceof SharedLease ? lease.keep() : undefined;
+    if (!item) {
+      await lease.release();
+      return;
+    }
+    // an idle worker may exit: the item then comes back through its death (deadHere, uber's sweep after mocha)
+    const timer = setTimeout(() => void this.releaseKept(), KEEP_MS);
+    timer.unref();
+    this.parked = { item, timer };
+    // said in the item too, off the test's path: should this process end first, whoever frees the item takes nothing back
+    void this.table.kept(item.profile, item.leaseId, item.token).catch(() => undefined);
+  }
+
+  /** Frees the kept item, if any (refused harmlessly when another holder took it meanwhile). */
+  async releaseKept(): Promise<void> {
+    const item = this.unpark();
+    if (item) await this.table.release(item.profile, item.leaseId, item.token, { dirty: false }).catch(() => undefined);
+  }
+
+  private unpark(): LeaseItem | undefined {
+    const p = this.parked;
+    this.parked = undefined;
+    if (p) clearTimeout(p.timer);
+    return p?.item;
+  }
+
+  /** The next test's lease on the kept item, when nobody waits for its profile now; else the item is freed. */
+  private async resume(kept: LeaseItem, meta: LeaseMetaLike, signal: AbortSignal | undefined): Promise<SharedLease | undefined> {
+    const at = now();
+    const line = await this.waiters.list().catch(() => undefined);
+    const waited = !line || line.some((t) => !this.dead(t, at) && t.profiles.includes(kept.profile));
+    const lease = waited ? undefined : await this.take(kept.profile, kept, meta, signal, kept.leaseId).catch(() => undefined);
+    if (!lease) {
+      this.quiet = false;
+      await this.table.release(kept.profile, kept.leaseId, kept.token, { dirty: false }).catch(() => undefined);
+    }
+    return lease;
   }
 
   close(): void {
-    // nothing held open: each lease stops its own timers
+    // the kept item, if any, is freed by its timer (or, when this process ends first, through its death)
   }
 }
 
