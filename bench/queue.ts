@@ -18,7 +18,7 @@ import { findOverlaps, readAudit } from '../src/lease/audit.js';
 
 const ROUNDS = Number(process.argv[2] ?? 1);
 const MODES = (process.argv[3] ?? 'queue,static,static-pool').split(',') as Mode[];
-const UBER = path.join(path.resolve(fileURLToPath(new URL('..', import.meta.url))), 'dist', 'bin.js');
+const UBER = process.env.UBER_BIN ?? path.join(path.resolve(fileURLToPath(new URL('..', import.meta.url))), 'dist', 'bin.js'); // UBER_BIN: another build, for an A/B
 const MACHINES = 3;
 const JOBS = 3;
 const ACCOUNTS = ['acct-1', 'acct-2', 'acct-3', 'acct-4'];
