@@ -11,6 +11,7 @@ import { recordLoadError, recordRunner, teeOutput } from './records.js';
 import { settingsFromEnv, specKey, type PluginSettings } from './settings.js';
 import { slot } from './slot.js';
 import { pruneToUnit, unitOf } from './unit.js';
+import { batchOf, hideBatchRoot, loadingInto } from './batch.js';
 
 // mocha's CommonJS entry, the module mocha's worker already runs on: `import 'mocha'` (an ES module re-exporting it)
 // would make node parse mocha's sources for their export names first, ~70 ms of CPU in every worker
@@ -87,7 +88,13 @@ if (settings?.runDir) {
     const files = opts?.files ?? [];
     const file = files[0];
     running = { file: file === undefined ? undefined : path.resolve(file), runner: this };
-    recordRunner(this, files, s, () => slot().lease);
+    // a batch of small files (src/mocha/batch.ts): records per real file, and one that failed to load is noted here
+    const batch = batchOf(running.file);
+    if (batch) {
+      for (const { file: f, error } of batch.loadErrors) recordLoadError(s.runDir, specKey(f, s.testCwd), error);
+      hideBatchRoot(this);
+    }
+    recordRunner(this, batch ? batch.files : files, s, () => slot().lease, batch !== undefined);
     return Reflect.apply(run, this, [fn, opts]);
   });
   // a spec that throws while loading never gets a Runner: say so, so uber reports "failed to load", not a crash
@@ -95,7 +102,8 @@ if (settings?.runDir) {
   const mproto = MochaClass.prototype as unknown as { loadFilesAsync: (...a: unknown[]) => Promise<void>; loadFiles: (...a: unknown[]) => void };
   const noteLoadError = (files: readonly string[], e: unknown): void => recordLoadError(s.runDir, specKey(failedFile(files, e), s.testCwd), e);
   const loadAsync = mproto.loadFilesAsync;
-  mproto.loadFilesAsync = async function patchedLoadAsync(this: { files: string[] }, ...args: unknown[]): Promise<void> {
+  mproto.loadFilesAsync = async function patchedLoadAsync(this: { files: string[]; suite: Mocha.Suite }, ...args: unknown[]): Promise<void> {
+    loadingInto(this.suite); // where a batch's files go
     try {
       await Reflect.apply(loadAsync, this, args);
     } catch (e) {

@@ -5,6 +5,7 @@ import type Mocha from 'mocha';
 import { now } from '../lease/clock.js';
 import type { HeldLease } from '../lease/lease.js';
 import type { TestRecord } from '../report/run.js';
+import { isFileSuite } from './batch.js';
 import { specKey, type PluginSettings } from './settings.js';
 
 /** A test as the worker writes it: the run record's TestRecord (report/run.ts), tagged. */
@@ -65,11 +66,13 @@ export function teeOutput(runDir: string): void {
 
 /**
  * Subscribes to a runner and appends its records as they happen (so a crash loses nothing): one file per runner in a
- * parallel worker; all files in one runner when mocha runs serially (--jobs 1), each file marked as its tests begin.
+ * parallel worker; all files in one runner when mocha runs serially (--jobs 1), each file marked as its tests begin;
+ * a batch's files (`batch`: `files` are its real files) each from its own suite's start to its end (src/mocha/batch.ts).
  */
-export function recordRunner(runner: Mocha.Runner, files: readonly string[], s: PluginSettings & { runDir: string }, lease: () => HeldLease | undefined): void {
+export function recordRunner(runner: Mocha.Runner, files: readonly string[], s: PluginSettings & { runDir: string }, lease: () => HeldLease | undefined, batch = false): void {
   const key = specKey(files[0], s.testCwd) ?? '(unknown file)';
-  const serial = files.length > 1;
+  const serial = files.length > 1 && !batch;
+  const root = runner.suite;
   const write = (r: WorkerRecord): void => append(s.runDir, r);
   const begun = new WeakMap<object, number>();
   const started = new Set<string>();
@@ -96,7 +99,9 @@ export function recordRunner(runner: Mocha.Runner, files: readonly string[], s: 
     const start = l?.start ?? begun.get(t) ?? end;
     return {
       k: 'test',
-      file: serial ? (specKey(t.file, s.testCwd) ?? key) : key, // in a parallel worker: the run's own file (a unit's, for a split file), like its markers
+      // in a parallel worker: the run's own file (a unit's, for a split file), like its markers; in a batch, the file
+      // whose suite is running (a failing hook of the batch's own root counts against its first file)
+      file: batch ? (current ?? key) : serial ? (specKey(t.file, s.testCwd) ?? key) : key,
       title: t.title,
       fullTitle: t.fullTitle(),
       state,
@@ -111,8 +116,16 @@ export function recordRunner(runner: Mocha.Runner, files: readonly string[], s: 
     };
   };
   runner.on('start', () => {
-    if (!serial) startFile(key);
+    if (!serial && !batch) startFile(key);
   });
+  if (batch) {
+    runner.on('suite', (suite: Mocha.Suite) => {
+      if (isFileSuite(suite)) startFile(specKey(suite.file, s.testCwd) ?? key);
+    });
+    runner.on('suite end', (suite: Mocha.Suite) => {
+      if (isFileSuite(suite)) endFile();
+    });
+  }
   runner.on('test', (t: Mocha.Test) => {
     enter(t);
     begun.set(t, now());
@@ -129,6 +142,16 @@ export function recordRunner(runner: Mocha.Runner, files: readonly string[], s: 
   });
   runner.on('end', () => {
     endFile();
+    if (batch) {
+      // a batch's file that never started ran (and passed) only when none of its tests matched --grep; one that
+      // --bail or a failing root hook kept from starting has no end, like a file mocha never ran
+      const unmatched = root.suites.filter((f) => isFileSuite(f) && runner.grepTotal(f) === 0);
+      for (const f of unmatched.map((x) => specKey(x.file, s.testCwd) ?? key).filter((x) => !started.has(x))) {
+        startFile(f);
+        endFile();
+      }
+      return;
+    }
     // a serial run that reached its end ran every file; those without a test still ran (and passed)
     if (!serial) return;
     for (const f of files.map((x) => specKey(x, s.testCwd) ?? key).filter((x) => !started.has(x))) {

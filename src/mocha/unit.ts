@@ -35,22 +35,29 @@ export function unitOf(file: string | undefined): UnitSpec | undefined {
 
 const RETRY_WITH_REQUIRE = new Set(['ERR_UNKNOWN_FILE_EXTENSION', 'ERR_MODULE_NOT_FOUND', 'ERR_UNSUPPORTED_DIR_IMPORT']);
 
-/** Loads `spec.file` afresh for the unit at `unitUrl` (as mocha would: import, else require for CJS-only loaders). */
-export async function loadUnit(unitUrl: string, spec: UnitSpec): Promise<void> {
-  registry().set(fileURLToPath(unitUrl), spec);
-  const require = createRequire(spec.file);
-  // a CommonJS file (or one compiled by a require hook) runs again only when it is out of require's cache
-  delete require.cache[spec.file];
+/**
+ * Loads a spec file afresh, as mocha would: import (under `query`, so an ES module already loaded runs again), else
+ * require for CJS-only loaders (out of require's cache first, so a CommonJS file runs again too).
+ */
+export async function loadSpecFile(file: string, query = ''): Promise<void> {
+  const require = createRequire(file);
+  delete require.cache[file];
   try {
-    await import(`${pathToFileURL(spec.file).href}?uber-unit=${spec.index + 1}of${spec.count}`);
+    await import(`${pathToFileURL(file).href}${query}`);
   } catch (e) {
     if (!RETRY_WITH_REQUIRE.has((e as NodeJS.ErrnoException).code ?? '')) throw e;
     try {
-      require(spec.file);
+      require(file);
     } catch {
       throw e;
     }
   }
+}
+
+/** Loads `spec.file` afresh for the unit at `unitUrl`, under a URL of its own. */
+export async function loadUnit(unitUrl: string, spec: UnitSpec): Promise<void> {
+  registry().set(fileURLToPath(unitUrl), spec);
+  await loadSpecFile(spec.file, `?uber-unit=${spec.index + 1}of${spec.count}`);
 }
 
 function testsInOrder(suite: Mocha.Suite, out: Mocha.Test[] = []): Mocha.Test[] {
@@ -59,14 +66,15 @@ function testsInOrder(suite: Mocha.Suite, out: Mocha.Test[] = []): Mocha.Test[] 
   return out;
 }
 
-function relabel(suite: Mocha.Suite, from: string, to: string): void {
+/** Puts `to` on every suite, test and hook under `suite` that mocha labelled `from` (the generated file's path). */
+export function relabel(suite: Mocha.Suite, from: string, to: string): void {
   if (suite.file === from) suite.file = to;
   for (const t of suite.tests) if (t.file === from) t.file = to;
   for (const h of [...hooksOf(suite)]) if (h.file === from) h.file = to;
   for (const child of suite.suites) relabel(child, from, to);
 }
 
-function hooksOf(suite: Mocha.Suite): Mocha.Hook[] {
+export function hooksOf(suite: Mocha.Suite): Mocha.Hook[] {
   const s = suite as unknown as Record<string, Mocha.Hook[] | undefined>;
   return [...(s._beforeAll ?? []), ...(s._beforeEach ?? []), ...(s._afterEach ?? []), ...(s._afterAll ?? [])];
 }

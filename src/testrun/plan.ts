@@ -46,7 +46,7 @@ export interface TestPlan {
   readonly shard: Shard | null;
   /** Spec paths relative to testCwd, in the order mocha should take them. */
   readonly files: string[];
-  /** The queue: `files`, with straggler files split into units (src/testrun/units.ts), longest expected first. */
+  /** The queue: `files`, straggler files split into units and short files in batches (src/testrun/units.ts), longest expected first. */
   readonly units: RunItem[];
   readonly jobs: number;
   readonly scope: 'test' | 'file';
@@ -148,7 +148,10 @@ export async function planTestRun(opts: TestOptions, ctx: Ctx): Promise<TestPlan
   const machines = queue && /^\d+$/.test(ctx.env.CIRCLE_NODE_TOTAL ?? '') ? Math.max(1, Number(ctx.env.CIRCLE_NODE_TOTAL)) : 1;
   // a queue needs mocha's parallel mode, even on one profile (a second worker waits for the lease)
   const jobs = queue && asked === undefined ? Math.max(2, profiles.length) : asked;
-  const units = planUnits(files, timings, { jobs: (jobs ?? profiles.length) * machines, scope, noSplit: new Set([...noSplit].map(timingKey)), sizeOf });
+  // short files share a worker's mocha run in batches, except with a queue (its claim stubs take one item each) and
+  // when mocha runs serially (--jobs 1: one mocha run already)
+  const batch = !queue && (jobs ?? profiles.length) >= 2;
+  const units = planUnits(files, timings, { jobs: (jobs ?? profiles.length) * machines, scope, noSplit: new Set([...noSplit].map(timingKey)), sizeOf, batch });
 
   assertWritable(paths.root); // reports, timings and leases go there
   try {

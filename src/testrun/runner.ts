@@ -25,7 +25,7 @@ import { bailed, fileResult, missingFiles, readAttempt, type FileResult } from '
 import { wantsColour, type MaybeTty } from '../ui/colour.js';
 import { mark as trace } from './trace.js';
 import { MOCHA_GRACE_MS, type EarlyMocha } from './early.js';
-import { labelResults, mergeUnits, writeUnitFiles } from './units.js';
+import { labelResults, mergeUnits, recordKeys, writeUnitFiles } from './units.js';
 
 export interface TestRunOutcome {
   readonly ok: boolean;
@@ -65,7 +65,7 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx, early?: EarlyMocha):
   // with --queue, mocha is given claim stubs that pull units from the run's shared queue (src/queue/machine.ts)
   // (loaded only then: the queue brings the AWS SDK, ~0.15 s of start-up a run without it should not pay)
   const shared = plan.queue ? await (await import('./queue-run.js')).openQueue(plan, plan.queue, ctx, path.join(root, 'units')) : undefined;
-  // straggler files run as units (one generated spec file each); `queue` holds what mocha is given
+  // straggler files run as units, short files in batches (one generated spec file each); `queue` holds what mocha is given
   const { args, itemOf } = shared ? { args: shared.args, itemOf: shared.itemOf } : writeUnitFiles(plan.units, plan.testCwd, path.join(root, 'units'));
   const pruning = pruneRunsAsync(plan.paths, plan.history).catch(() => undefined); // old run folders go while mocha starts
   let mochaFailedAlone = false;
@@ -106,10 +106,12 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx, early?: EarlyMocha):
       // the same for a shared pool's items: another machine would otherwise wait out their lease
       if (plan.pool.kind === 'dynamodb') await (await import('../pool/open.js')).sweepDeadWorkers({ spec: plan.pool, env: ctx.env, profiles: plan.profiles, leaseMs: plan.poolLeaseMs, audit: plan.paths.audit, run: current.id });
       const stoppedByBail = bailed(rec, bailFlag);
-      for (const f of queue) results.set(f, fileResult(f, rec, runDir, attempt, tail, { start: t0, end: now() }, stoppedByBail));
+      // a batch's records are its real files'; a crashed batch's files that did not finish run again on their own
+      const keys = queue.flatMap((a) => recordKeys(a, itemOf));
+      for (const f of keys) results.set(f, fileResult(f, rec, runDir, attempt, tail, { start: t0, end: now() }, stoppedByBail));
       if (exit.reason === 'cancelled' || ctx.signal.aborted) break;
-      const missing = missingFiles(queue, rec);
-      if (missing.length === queue.length && rec.starts.size === 0 && exit.exitCode !== 0) {
+      const missing = missingFiles(keys, rec);
+      if (missing.length === keys.length && rec.starts.size === 0 && exit.exitCode !== 0) {
         mochaFailedAlone = true; // mocha stopped before any file started (bad option, broken require): retrying cannot help
         break;
       }
@@ -141,7 +143,7 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx, early?: EarlyMocha):
   }
   const interrupted = ctx.signal.aborted;
   const mine = shared ? args.filter((a) => shared.kept(a)) : args; // a queue's stubs that took no unit, or were taken over, are not this machine's
-  const ran = labelResults(JSON.parse(redactor.redact(JSON.stringify(mine.map((f) => results.get(f)).filter((r): r is FileResult => r !== undefined)))) as FileResult[], itemOf);
+  const ran = labelResults(JSON.parse(redactor.redact(JSON.stringify(mine.flatMap((a) => recordKeys(a, itemOf)).map((f) => results.get(f)).filter((r): r is FileResult => r !== undefined)))) as FileResult[], itemOf);
   const files = mergeUnits(ran); // one per spec file: JUnit, timings and the counts; the run record keeps each unit
   const endedAt = now();
   const record = testRunRecord(current.id, ran, { startedAt, endedAt, jobs: plan.jobs, profiles: plan.profiles, shard: plan.shard ? { index: plan.shard.index, total: plan.shard.total } : null, mocha });

@@ -1,0 +1,129 @@
+// A batch in a mocha worker: several short spec files share one mocha run, each file's root scoped to a suite of its own.
+//
+// A batch's generated spec file calls loadBatch(), which loads each real file afresh, in order. What a file adds at
+// mocha's root (its suites, root-level tests and root-level hooks) moves under a title-less suite of its own, marked
+// as a root: mocha leaves a root's title out of full titles, hook titles ("in {root}") and suite counts, so titles
+// and reporters read as if the file ran alone. The file's root-level hooks therefore run for its own tests only, and
+// `this` in them is the file's own context. Every suite and test gets the real path back. A file that throws while
+// loading leaves nothing behind and is noted (uber reports it as failed to load); the others still run.
+// The plugin hides the batch's own root suite from the reporters (hideBatchRoot), so each file's suite stands where
+// a file's root stood.
+import { fileURLToPath } from 'node:url';
+import type Mocha from 'mocha';
+import { loadSpecFile, relabel } from './unit.js';
+
+/** What a batch's generated file passes to loadBatch. */
+export interface BatchSpec {
+  /** Absolute paths of the real spec files, in the order they run. */
+  readonly files: readonly string[];
+}
+
+export interface LoadedBatch {
+  readonly files: readonly string[];
+  /** Files that threw while loading: they left nothing in the run. */
+  readonly loadErrors: { file: string; error: unknown }[];
+}
+
+interface Registry {
+  /** Batch file path → what it loaded, for every batch this worker loaded. */
+  readonly batches: Map<string, LoadedBatch>;
+  /** The root suite mocha is loading spec files into (set by the plugin before each load). */
+  root: Mocha.Suite | undefined;
+}
+
+// on globalThis: the plugin (bundled) and a batch's file (which imports this module from dist/) hold two copies of it
+const KEY = Symbol.for('uber.mocha.batches');
+const FILE_SUITE = Symbol.for('uber.mocha.batch-file');
+
+function registry(): Registry {
+  const g = globalThis as Record<symbol, Registry | undefined>;
+  g[KEY] ??= { batches: new Map(), root: undefined };
+  return g[KEY];
+}
+
+export function batchOf(file: string | undefined): LoadedBatch | undefined {
+  return file === undefined ? undefined : registry().batches.get(file);
+}
+
+/** The plugin names the root suite mocha is about to load spec files into. */
+export function loadingInto(root: Mocha.Suite): void {
+  registry().root = root;
+}
+
+/** Whether `suite` holds one file of a batch (its title-less root). */
+export function isFileSuite(suite: Mocha.Suite): boolean {
+  return (suite as unknown as Record<symbol, boolean | undefined>)[FILE_SUITE] === true;
+}
+
+const HOOKS = ['_beforeAll', '_beforeEach', '_afterEach', '_afterAll'] as const;
+type Lists = { suites: Mocha.Suite[]; tests: Mocha.Test[]; hooks: Mocha.Hook[][] };
+
+function hookList(suite: Mocha.Suite, which: (typeof HOOKS)[number]): Mocha.Hook[] {
+  return (suite as unknown as Record<string, Mocha.Hook[]>)[which]!;
+}
+
+function sizes(root: Mocha.Suite): { suites: number; tests: number; hooks: number[] } {
+  return { suites: root.suites.length, tests: root.tests.length, hooks: HOOKS.map((h) => hookList(root, h).length) };
+}
+
+/** Takes off `root` what it gained since `before`. */
+function takeAdded(root: Mocha.Suite, before: ReturnType<typeof sizes>): Lists {
+  return { suites: root.suites.splice(before.suites), tests: root.tests.splice(before.tests), hooks: HOOKS.map((h, i) => hookList(root, h).splice(before.hooks[i]!)) };
+}
+
+/** A title-less suite for `file` under `root`, holding what the file added at the root. */
+function scopeFile(root: Mocha.Suite, added: Lists, batchFile: string, file: string): void {
+  const Suite = root.constructor as typeof Mocha.Suite;
+  const own = Suite.create(root, ''); // takes the root's timeout, retries, slow and bail, as a file's root has them
+  own.root = true; // after create: addSuite clears it
+  own.file = file;
+  (own as unknown as Record<symbol, boolean>)[FILE_SUITE] = true;
+  const ctx = own.ctx as unknown as object;
+  for (const s of added.suites) {
+    s.parent = own;
+    Object.setPrototypeOf(s.ctx, ctx); // `this.x` set in a root-level hook reaches the file's nested suites, as before
+    own.suites.push(s);
+  }
+  for (const t of added.tests) {
+    t.parent = own;
+    t.ctx = own.ctx;
+    own.tests.push(t);
+  }
+  HOOKS.forEach((h, i) => {
+    for (const hook of added.hooks[i]!) {
+      hook.parent = own;
+      hook.ctx = own.ctx;
+      hookList(own, h).push(hook);
+    }
+  });
+  relabel(own, batchFile, file);
+}
+
+/** Loads the batch's files in order into the run mocha is loading, each scoped to a suite of its own. */
+export async function loadBatch(batchUrl: string, spec: BatchSpec): Promise<void> {
+  const self = fileURLToPath(batchUrl);
+  const { root } = registry();
+  if (!root) throw new Error(`${self} is a batch of spec files generated by uber test; it runs only under uber's mocha plugin`);
+  const batch: LoadedBatch = { files: spec.files, loadErrors: [] };
+  registry().batches.set(self, batch);
+  for (const file of spec.files) {
+    const before = sizes(root);
+    try {
+      await loadSpecFile(file);
+    } catch (error) {
+      takeAdded(root, before);
+      batch.loadErrors.push({ file, error });
+      continue;
+    }
+    scopeFile(root, takeAdded(root, before), self, file);
+  }
+}
+
+const HIDDEN = new Set(['suite', 'suite end']);
+
+/** The batch's own root never reaches the reporters: each file's suite stands where a file's root stood. */
+export function hideBatchRoot(runner: Mocha.Runner): void {
+  const root = runner.suite;
+  const emit = runner.emit.bind(runner) as (event: string | symbol, ...args: unknown[]) => boolean;
+  runner.emit = ((event: string | symbol, ...args: unknown[]) => (HIDDEN.has(String(event)) && args[0] === root ? false : emit(event, ...args))) as typeof runner.emit;
+}
