@@ -163,6 +163,18 @@ describe('${name}', function () {
     assert.deepEqual(record().files.filter((f) => f.state !== 'passed').map((f) => f.file), ['test/s03.spec.mjs']);
   });
 
+  it('--bail: the files of a batch after a failing one are not run, none crashed', async () => {
+    const plan = planUnits(['test/long.spec.mjs', ...small], history, { jobs: 3, scope: 'test', noSplit: new Set(), batch: true });
+    const batch = batches(plan).find((b) => b.length >= 3)!;
+    writeFileSync(path.join(dir, batch[0]!), `describe('fails', () => { it('at once', () => { throw new Error('boom'); }); });\n`);
+    const r = await run(['--', '--bail']);
+    assert.equal(r.code, 1);
+    assert.doesNotMatch(r.err, /crashed|re-running/);
+    const files = record().files;
+    assert.equal(files.find((f) => f.file === batch[0])?.state, 'failed');
+    for (const f of batch.slice(1)) assert.equal(files.find((x) => x.file === f)?.state, 'bail', f);
+  });
+
   it("re-runs only the crashed batch's unfinished files; the rest keep their first result", async () => {
     const plan = planUnits(['test/long.spec.mjs', ...small], history, { jobs: 3, scope: 'test', noSplit: new Set(), batch: true });
     const batch = batches(plan).find((b) => b.length >= 3)!;
