@@ -1,4 +1,4 @@
-// `uber test` through the built binary: 12×5 leased tests on 3 profiles, crashing workers, and bad input that runs nothing.
+// `uber test` through the built binary: 12×5 leased tests on 3 profiles, short files in batches, crashing workers, and bad input that runs nothing.
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -74,6 +74,32 @@ describe('uber test (built binary)', function () {
     const states = Object.fromEntries(run.files.map((f) => [f.file, f.state]));
     assert.deepEqual(states, { 'test/exit.spec.mjs': 'crashed', 'test/kill.spec.mjs': 'crashed', 'test/ok1.spec.mjs': 'passed', 'test/ok2.spec.mjs': 'passed' });
     assert.match(readFileSync(path.join(dir, '.uber/reports/junit.xml'), 'utf8'), /name="file crashed its worker \(no result after 2 attempts\)" file="test\/kill\.spec\.mjs"/);
+    assert.deepEqual(findOverlaps(readAudit(path.join(dir, '.uber/leases/audit.jsonl'))), []);
+    assert.deepEqual(locksLeft(dir), []);
+  });
+
+  it('40 short files with history run in batches: every test once, each file reported under its real path, no overlap, no lock left', async () => {
+    const dir = project('batches', {});
+    const log = path.join(dir, 'journal.txt');
+    for (let i = 0; i < 40; i++) {
+      writeFileSync(path.join(dir, 'test', `t${String(i).padStart(2, '0')}.spec.mjs`), `import { appendFileSync } from 'node:fs';\ndescribe('t${i}', () => { it('one', () => appendFileSync(${JSON.stringify(log)}, 't${i} one\\n')); it('two', () => appendFileSync(${JSON.stringify(log)}, 't${i} two\\n')); });\n`);
+    }
+    // a history of 20 ms a file: batches of 3 (fair share 267 ms on 3 workers, a batch under a quarter of it)
+    const history = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`test/t${String(i).padStart(2, '0')}.spec.mjs`, { ms: 20, tests: {} }]));
+    mkdirSync(path.join(dir, '.uber'), { recursive: true });
+    writeFileSync(path.join(dir, '.uber', 'timings.json'), JSON.stringify({ version: 1, updatedAt: '', files: history }));
+    const r = await runUber(['test', '--reporter', 'dot'], { cwd: dir, env, timeoutMs: 280_000 });
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stderr, /80 tests in 40 files on 3 profiles \(jobs 3\): 80 passed, 0 failed, 0 pending; 80 leases, no overlap/);
+    const run = JSON.parse(readFileSync(path.join(dir, '.uber/reports/tests.json'), 'utf8')) as TestRun;
+    assert.ok((run.mocha?.[0]?.files ?? 40) < 40, `mocha was given ${run.mocha?.[0]?.files} files for 40`);
+    assert.equal(run.files.length, 40);
+    assert.ok(run.files.every((f) => f.state === 'passed' && /^test\/t\d\d\.spec\.mjs$/.test(f.file)));
+    const lines = readFileSync(log, 'utf8').trim().split('\n');
+    assert.equal(lines.length, 80);
+    assert.equal(new Set(lines).size, 80, 'every test ran once');
+    const junit = readFileSync(path.join(dir, '.uber/reports/junit.xml'), 'utf8');
+    assert.equal(junit.match(/<testsuite name="test\/t\d\d\.spec\.mjs" file="test\/t\d\d\.spec\.mjs" tests="2"/g)?.length, 40);
     assert.deepEqual(findOverlaps(readAudit(path.join(dir, '.uber/leases/audit.jsonl'))), []);
     assert.deepEqual(locksLeft(dir), []);
   });
