@@ -1,8 +1,11 @@
 // Wall time of `uber test` against plain `mocha --parallel` on the same files: a trivial suite (uber's fixed cost)
 // and 300 tiny files (its cost per file). Runs alternate (mocha, uber, mocha, uber, ...) and the medians are compared.
-// Usage: npx tsx bench/startup.ts [runs=5] [--trace] [--bin path/to/bin.js]   (needs a build: node dist/bin.js)
+// Usage: npx tsx bench/startup.ts [runs=5] [--trace] [--bin path/to/bin.js] [--tiny]   (needs a build: node dist/bin.js)
 //   --trace: one more uber run of each suite with UBER_TRACE=1, printing uber's phase timeline.
 //   --bin: another build of uber to measure (e.g. a checkout of main), instead of this one's dist/bin.js.
+//   --tiny: the 300 tiny files only.
+// Besides the medians, the median of the paired ratios (each uber run over the plain run just before it), which
+// holds better when the machine's load drifts during the runs.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -13,6 +16,7 @@ import { mochaBin } from '../src/testrun/argv.js';
 const args = process.argv.slice(2);
 const RUNS = Number(args.find((a, i) => /^\d+$/.test(a) && args[i - 1] !== '--bin') ?? 5);
 const TRACE = args.includes('--trace');
+const TINY = args.includes('--tiny');
 const binAt = args.indexOf('--bin');
 const UBER = binAt >= 0 ? path.resolve(args[binAt + 1]!) : path.join(path.resolve(fileURLToPath(new URL('..', import.meta.url))), 'dist', 'bin.js');
 
@@ -54,7 +58,7 @@ const suites: Suite[] = [
   { name: '300 tiny files, 3 profiles', files: 300, profiles: 3 },
 ];
 console.log(`uber test vs mocha --parallel --jobs <profiles>, ${RUNS} interleaved runs each, medians; ${os.cpus().length} cores`);
-for (const s of suites) {
+for (const s of TINY ? suites.slice(1) : suites) {
   const { dir, env } = project(s);
   try {
     const plainArgv = [mochaBin(), '--parallel', '--jobs', String(s.profiles), '--reporter', 'dot', 'test/*.spec.mjs'];
@@ -67,7 +71,8 @@ for (const s of suites) {
       uber.push(wall(uberArgv, dir, env));
     }
     const [p, u] = [median(plain), median(uber)];
-    console.log(`${s.name.padEnd(32)} plain ${sec(p)}  uber ${sec(u)}  uber − plain ${sec(u - p)}  uber / plain ${(u / p).toFixed(2)}`);
+    const paired = median(uber.map((x, i) => x / plain[i]!));
+    console.log(`${s.name.padEnd(32)} plain ${sec(p)}  uber ${sec(u)}  uber − plain ${sec(u - p)}  uber / plain ${(u / p).toFixed(2)} (paired ${paired.toFixed(2)})`);
     console.log(`${''.padEnd(32)} plain runs ${plain.map(sec).join(', ')}; uber runs ${uber.map(sec).join(', ')}`);
     if (TRACE) {
       const r = spawnSync(process.execPath, uberArgv, { cwd: dir, env: { ...env, UBER_TRACE: '1' }, encoding: 'utf8' });
