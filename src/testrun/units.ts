@@ -45,6 +45,8 @@ export interface SplitOptions {
 export const BATCH_MS = 250;
 /** Files in one batch, at most. */
 export const BATCH_FILES = 20;
+/** A file longer than this runs alone: mocha's few milliseconds per file are then a small share of its time. */
+export const BATCH_FILE_MS = 50;
 /** Batching starts when the run has more whole files than this per worker. */
 export const BATCH_FROM_FILES_PER_WORKER = 4;
 
@@ -91,7 +93,8 @@ export function planUnits(files: readonly string[], timings: Timings | undefined
 
 /**
  * Short whole files grouped into batches, in longest-first order, each batch's expected time at most
- * min(fair / 4, BATCH_MS) and at most BATCH_FILES files. Short means known: a file's own history, or, when no file
+ * min(fair / 4, BATCH_MS) and at most BATCH_FILES files. Short means known: a file's own history (at most
+ * BATCH_FILE_MS and half a batch), or, when no file
  * has one (a first run), its size, batches then holding at most 1/8 of a worker's files. Never batched: a file
  * without history when others have one (it may be long), test.noSplit files, units.
  */
@@ -102,7 +105,7 @@ function batchShortFiles(items: readonly RunItem[], timings: Timings | undefined
   const perBatch = anyHistory ? BATCH_FILES : Math.min(BATCH_FILES, Math.floor(whole.length / (o.jobs * 8)));
   const capMs = anyHistory ? Math.min(fair / 4, BATCH_MS) : Infinity;
   if (perBatch < 2) return [...items];
-  const fits = (i: RunItem): boolean => !o.noSplit.has(i.file) && (anyHistory ? timings?.files[i.file] !== undefined && i.estimateMs <= capMs / 2 : true);
+  const fits = (i: RunItem): boolean => !o.noSplit.has(i.file) && (anyHistory ? timings?.files[i.file] !== undefined && i.estimateMs <= Math.min(capMs / 2, BATCH_FILE_MS) : true);
   const short = whole.filter(fits).sort((a, b) => b.estimateMs - a.estimateMs || (a.file < b.file ? -1 : 1));
   const batched = new Set(short);
   const out = items.filter((i) => !batched.has(i));

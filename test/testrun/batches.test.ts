@@ -31,13 +31,16 @@ describe('testrun/units: batches in the plan', () => {
     assert.ok(items.every((i, n) => n === 0 || items[n - 1]!.estimateMs >= i.estimateMs), 'longest expected first');
   });
 
-  it('never batches --lease-scope file, test.noSplit files, files without history beside known ones, few files per worker, one worker or a queue', () => {
+  it('never batches --lease-scope file, test.noSplit files, files over 50 ms or without history beside known ones, few files per worker, one worker or a queue', () => {
     assert.deepEqual(batches(planUnits(files, t, { ...o, scope: 'file' })), []);
     assert.deepEqual(batches(planUnits(files, t, { ...o, batch: false })), []); // --queue, or mocha run serially
     assert.deepEqual(batches(planUnits(files, t, { ...o, jobs: 1 })), []);
     assert.deepEqual(batches(planUnits(files.slice(0, 12), t, o)), []); // 4 files per worker
     const noSplit = new Set(small.slice(0, 4));
     assert.ok(batches(planUnits(files, t, { ...o, noSplit })).every((x) => x.every((f) => !noSplit.has(f))));
+    // files of 80 ms: mocha's cost per file is a small share of them, they run alone even where a batch would fit
+    const longer = timings({ 'test/long.spec.mjs': 9000, ...Object.fromEntries(small.map((f) => [f, 80])) });
+    assert.deepEqual(batches(planUnits(files, longer, o)), []);
     const fresh = [...files, 'test/new.spec.mjs'];
     assert.ok(batches(planUnits(fresh, t, o)).every((x) => !x.includes('test/new.spec.mjs')));
   });
@@ -161,6 +164,20 @@ describe('${name}', function () {
     assert.doesNotMatch(grep.err, /crashed|re-running/);
     assert.deepEqual(journal().filter((l) => /^s\d\d (a|b|root test)$/.test(l)).sort(), small.slice(10).map((f) => `${path.basename(f, '.spec.mjs')} a`));
     assert.deepEqual(record().files.filter((f) => f.state !== 'passed').map((f) => f.file), ['test/s03.spec.mjs']);
+  });
+
+  it('this.retries() in a batched file retries that test as mocha does', async () => {
+    const plan = planUnits(['test/long.spec.mjs', ...small], history, { jobs: 3, scope: 'test', noSplit: new Set(), batch: true });
+    const flaky = batches(plan)[0]![1]!;
+    const log = JSON.stringify(path.join(dir, 'journal.txt'));
+    writeFileSync(
+      path.join(dir, flaky),
+      `import { appendFileSync, readFileSync } from 'node:fs';\ndescribe('flaky', function () {\n  this.retries(2);\n  it('passes on its third try', () => {\n    appendFileSync(${log}, 'try\\n');\n    if (readFileSync(${log}, 'utf8').split('try').length < 4) throw new Error('not yet');\n  });\n});\n`,
+    );
+    const r = await run();
+    assert.equal(r.code, 0, r.err);
+    assert.equal(count(journal(), 'try'), 3);
+    assert.equal(record().tests.find((t) => t.file === flaky)?.state, 'passed');
   });
 
   it('--bail: the files of a batch after a failing one are not run, none crashed', async () => {
