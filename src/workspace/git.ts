@@ -1,4 +1,4 @@
-// Runs git (argv only, never a shell; clone and fetch through simple-git for its progress) with a non-interactive env, the run's signal, and git's own message on failure.
+// Runs git (argv only, never a shell; through simple-git where its results or progress serve, else uber's runner) with a non-interactive env, the run's signal, and git's own message on failure.
 import { GitPluginError, simpleGit, type SimpleGit, type SimpleGitProgressEvent } from 'simple-git';
 import { adopt, sentinelEnv } from '../exec/adopt.js';
 import { run, type RunResult } from '../exec/run.js';
@@ -32,10 +32,11 @@ const GRACE_MS = 3000;
 
 /**
  * Runs `git ...args` in cwd. Never throws for a git failure: the result says what happened.
- * On exec/run.ts, not simple-git, for the short commands (status, ls-remote, merge, switch, rev-list...): simple-git
- * costs node ~5 ms of CPU a call (a third of a spawn on a loaded 2-core box), and waits 50 ms more after a git that
- * printed nothing (its completion plugin), as `--quiet` ones do; on every repo of every sync that is past the 5% the
- * sync bench allows.
+ * On exec/run.ts, not simple-git, for the commands simple-git has no parsed result for (ls-remote, rev-list's counts,
+ * check-ref-format, diff --name-only) and the ones that only act (merge, switch, update-ref, remote set-branches):
+ * its raw() would hand back the same text. Cost is not the reason: through a repo's kept client a call costs node what
+ * run() does (see repoGit); the ~5 ms a call measured before did not come back when measured apart from spawn()
+ * itself, whose own cost varies by more than that on a loaded machine.
  */
 export async function git(args: readonly string[], cwd: string, ctx: GitCtx): Promise<GitResult> {
   // Registered with uber's sentinel like every child: a clone or fetch does not outlive a killed uber.
@@ -98,45 +99,75 @@ const TRUSTED_ENV = {
   allowUnsafeDiffExternal: true,
 } as const;
 
+/** How a git run by simple-git ended: its exit code and its output (stderr first). */
+interface Ended {
+  readonly exitCode: number;
+  readonly out: string;
+}
+
+/** A folder's simple-git client: its calls run one after another, each with git()'s guarantees. */
+export interface RepoGit {
+  /**
+   * Runs one simple-git call: gitEnv's no-prompt env; argv only, its argument checks on; git leads its own process
+   * group, as with run(), which exec/adopt.ts registers with the sentinel, signals on abort (simple-git's abort plugin
+   * also stops the call at once) and kills after git exits; a failure becomes GitError with git's own words. `label`
+   * names the command in messages. `onProgress` gets git's progress (clone, fetch: pass `--progress`).
+   */
+  call<T>(label: readonly string[], fn: (g: SimpleGit) => Promise<T>, opts?: { onProgress?: ((p: GitProgress) => void) | undefined }): Promise<T>;
+}
+
 /**
- * Runs one simple-git call in `cwd` with git()'s guarantees: gitEnv's no-prompt env; argv only,
- * its argument checks on; git leads its own process group, as with run(), which exec/adopt.ts registers with the
- * sentinel, signals on abort (simple-git's abort plugin also stops the call at once) and kills after git exits;
- * a failure becomes GitError with git's own words. `label` names the command in messages. `onProgress` gets git's
- * progress (clone, fetch: pass `--progress`).
+ * One simple-git client for `cwd`, kept for all of a repo's calls. Measured on this 2-core box (node's CPU a call,
+ * beside what spawn() itself costs, median of 15 rounds of 60 `git status`): run() 3.04 ms, a client kept across
+ * calls 2.86 ms, a new client for every call 3.72 ms (its plugin store, scheduler, loggers and their closures, built
+ * and thrown away each time); adopt() adds nothing measurable. So a repo keeps its client. `GIT_OPTIONAL_LOCKS=0`:
+ * its status never refreshes the index of a clone someone may be working in (fetch and clone take no optional locks).
  */
-export async function viaSimpleGit<T>(
-  label: readonly string[],
-  cwd: string,
-  ctx: GitCtx,
-  call: (g: SimpleGit) => Promise<T>,
-  opts: { onProgress?: ((p: GitProgress) => void) | undefined } = {},
-): Promise<T> {
-  let ended: { exitCode: number; out: string } | undefined;
-  const { onProgress } = opts;
-  try {
-    const client = simpleGit({
+export function repoGit(cwd: string, ctx: GitCtx): RepoGit {
+  // what the current call's git did, and where its progress goes: one call at a time (the chain below)
+  const now: { ended?: Ended | undefined; onProgress?: ((p: GitProgress) => void) | undefined } = {};
+  let chain: Promise<unknown> = Promise.resolve();
+  let client: SimpleGit | undefined;
+  const make = (): SimpleGit =>
+    simpleGit({
       baseDir: cwd,
       binary: 'git',
-      maxConcurrentProcesses: 1, // a client per call: calls on different repos never queue behind each other
+      maxConcurrentProcesses: 1,
       trimmed: false,
       // done when git's output has closed, as run() waits for it: by default simple-git also gives up 50 ms after git
       // exits, and on a loaded machine that loses output not yet read (an ls-remote seen as empty)
       completion: { onClose: true, onExit: false },
       abort: ctx.signal,
       unsafe: TRUSTED_ENV,
-      ...(onProgress ? { progress: ({ stage, progress, processed, total }: SimpleGitProgressEvent) => onProgress({ stage, percent: progress, processed, total }) } : {}),
+      progress: ({ stage, progress, processed, total }: SimpleGitProgressEvent) => now.onProgress?.({ stage, percent: progress, processed, total }),
       // simple-git lets a failing git pass when it wrote nothing on stderr: any exit but 0 fails here
       errors: (error, result) => {
-        ended = { exitCode: result.exitCode, out: Buffer.concat([...result.stdErr, ...result.stdOut]).toString('utf8') };
+        const ended = (now.ended = { exitCode: result.exitCode, out: Buffer.concat([...result.stdErr, ...result.stdOut]).toString('utf8') });
         return error ?? (result.exitCode !== 0 ? Buffer.from(ended.out || `exit code ${result.exitCode}`) : undefined);
       },
-    }).env({ ...gitEnv(ctx.env), ...sentinelEnv() });
-    return await adopt({ signal: ctx.signal, graceMs: GRACE_MS }, () => call(client));
-  } catch (e) {
-    const cancelled = ctx.signal.aborted;
-    // a refusal by simple-git itself (an unsafe argument, a missing folder) before git ran: its own words
-    const out = ended && !(e instanceof GitPluginError) ? ended.out : e instanceof Error ? e.message : String(e);
-    throw new GitError(label, { ok: false, out: out.trim(), raw: out, exitCode: ended?.exitCode, cancelled }, ctx.env);
-  }
+    }).env({ ...gitEnv(ctx.env), ...sentinelEnv(), GIT_OPTIONAL_LOCKS: '0' });
+  const once = async <T>(label: readonly string[], fn: (g: SimpleGit) => Promise<T>, progress: ((p: GitProgress) => void) | undefined): Promise<T> => {
+    now.ended = undefined;
+    now.onProgress = progress;
+    try {
+      client ??= make(); // here, so a missing folder is a GitError like git's own failures
+      const g = client;
+      return await adopt({ signal: ctx.signal, graceMs: GRACE_MS }, () => fn(g));
+    } catch (e) {
+      const cancelled = ctx.signal.aborted;
+      // a refusal by simple-git itself (an unsafe argument, a missing folder) before git ran: its own words
+      const ended = now.ended as Ended | undefined; // set by the errors plugin while git ran
+      const out = ended && !(e instanceof GitPluginError) ? ended.out : e instanceof Error ? e.message : String(e);
+      throw new GitError(label, { ok: false, out: out.trim(), raw: out, exitCode: ended?.exitCode, cancelled }, ctx.env);
+    } finally {
+      now.onProgress = undefined;
+    }
+  };
+  return {
+    call(label, fn, opts = {}) {
+      const next = chain.then(() => once(label, fn, opts.onProgress));
+      chain = next.catch(() => undefined);
+      return next;
+    },
+  };
 }

@@ -12,6 +12,13 @@ function read(file: string): string | null {
   }
 }
 
+/** The commit HEAD is on: the branch's ref when on one (`branch`), else a detached HEAD's own; null where git must be asked. */
+export function readHead(gitDir: string, branch: string | null): string | null {
+  if (branch !== null) return readRef(gitDir, `refs/heads/${branch}`);
+  const head = read(path.join(gitDir, 'HEAD'))?.trim(); // HEAD is the worktree's own, not the common dir's
+  return head && SHA.test(head) ? head : null;
+}
+
 /** Where a worktree's shared refs live: the `commondir` its git dir names, else the git dir itself. */
 export function commonDirOf(gitDir: string): string {
   const common = read(path.join(gitDir, 'commondir'))?.trim();

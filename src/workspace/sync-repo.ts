@@ -2,7 +2,8 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Ctx } from '../context.js';
-import { git, gitOk, GitError, viaSimpleGit, type GitProgress } from './git.js';
+import type { BranchSummary } from 'simple-git';
+import { git, gitOk, GitError, repoGit, type GitProgress, type RepoGit } from './git.js';
 import { folderKind, gitDirOf, inspectClone, type LocalState } from './inspect.js';
 import { ignoredInTheWay, inTheWayReason } from './ignored.js';
 import { readRef } from './refs.js';
@@ -25,18 +26,20 @@ function progressOf(s: Step, step: OnStep): (p: GitProgress) => void {
 }
 
 /**
- * `git clone|fetch <options> -- <rest>`. Where git's progress is shown (`progress`: the live rows), through simple-git,
- * whose progress events become the step's detail; `--progress` goes before "--", where simple-git would otherwise
- * append it (after "--", git would take it for a folder name). Where nothing shows progress, on exec/run.ts with
- * `--quiet`: simple-git would only add its per-call cost (see git.ts) to every clone and fetch of the run.
+ * `git clone|fetch <options> -- <rest>`. Where git's progress is shown (`progress`: the live rows), through the
+ * folder's simple-git client `g`, whose progress events become the step's detail; `--progress` goes before "--",
+ * where simple-git would otherwise append it (after "--", git would take it for a folder name). Where nothing shows
+ * progress, on exec/run.ts with `--quiet`: a client that reports progress adds `--progress` to every clone and fetch
+ * it runs, after "--" when the call has no `--progress` of its own, so a quiet one would break (and a second client
+ * without progress costs ~0.7 ms of node's CPU, see repoGit); run() costs what the client does.
  */
-async function transfer(cmd: 'clone' | 'fetch', options: readonly string[], rest: readonly string[], cwd: string, ctx: GitCtx, step: OnStep, progress: boolean): Promise<void> {
+async function transfer(cmd: 'clone' | 'fetch', options: readonly string[], rest: readonly string[], g: RepoGit, cwd: string, ctx: GitCtx, step: OnStep, progress: boolean): Promise<void> {
   if (!progress) {
     await gitOk([cmd, '--quiet', ...options, '--', ...rest], cwd, ctx);
     return;
   }
   const args = [cmd, '--progress', ...options, '--', ...rest];
-  await viaSimpleGit([cmd], cwd, ctx, (g) => g.raw(args), { onProgress: progressOf(cmd, step) });
+  await g.call([cmd], (c) => c.raw(args), { onProgress: progressOf(cmd, step) });
 }
 
 interface Target {
@@ -57,11 +60,17 @@ function chooseTarget(repo: WorkspaceRepo, branch: string, remote: RemoteHeads):
   return { name: fallback, fallback: true, commit };
 }
 
-/** A branch's commit read from the ref files; falls back to git when they cannot say (reftable). */
-async function branchCommit(dir: string, name: string, ctx: GitCtx): Promise<string> {
-  const sha = readRef(gitDirOf(dir), `refs/heads/${name}`);
+/** A full ref's commit read from the ref files; git is asked (simple-git's revparse) only where they cannot say (reftable). */
+async function refCommit(dir: string, ref: string, g: RepoGit): Promise<string> {
+  const sha = readRef(gitDirOf(dir), ref);
   if (sha) return sha;
-  return gitOk(['rev-parse', '--verify', '--end-of-options', `refs/heads/${name}^{commit}`], dir, ctx);
+  return (await g.call(['rev-parse'], (c) => c.revparse(['--verify', '--end-of-options', `${ref}^{commit}`]))).trim();
+}
+
+/** The local branch `name` (simple-git's BranchSummary of `git branch --list`): its commit, or null when there is none. */
+async function localBranch(name: string, g: RepoGit): Promise<string | null> {
+  const list: BranchSummary = await g.call(['branch'], (c) => c.branch(['--no-abbrev', '--list', '--end-of-options', name]));
+  return list.branches[name]?.commit ?? null;
 }
 
 async function clone(repo: WorkspaceRepo, branch: string, ctx: GitCtx, step: OnStep, progress: boolean): Promise<SyncOutcome> {
@@ -75,8 +84,8 @@ async function clone(repo: WorkspaceRepo, branch: string, ctx: GitCtx, step: OnS
   step('clone');
   // A partial clone (blobs fetched on demand); git falls back to a full clone where the remote does not allow filters.
   // On Ctrl-C git removes its half clone.
-  await transfer('clone', ['--filter=blob:none', `--branch=${target.name}`], [repo.url, repo.dir], parent, ctx, step, progress);
-  return { ...base, branch: target.name, fallback: target.fallback, commit: await branchCommit(repo.dir, target.name, ctx), status: 'cloned' };
+  await transfer('clone', ['--filter=blob:none', `--branch=${target.name}`], [repo.url, repo.dir], repoGit(parent, ctx), parent, ctx, step, progress);
+  return { ...base, branch: target.name, fallback: target.fallback, commit: await refCommit(repo.dir, `refs/heads/${target.name}`, repoGit(repo.dir, ctx)), status: 'cloned' };
 }
 
 /** How far `local` is ahead of and behind `remote` (`git rev-list --left-right --count`). */
@@ -105,10 +114,10 @@ export function refspecsTrack(refspecs: readonly string[], name: string): boolea
 }
 
 /** A single-branch clone (or a narrowed refspec) cannot track a new branch until origin fetches it: add it, as `git remote set-branches --add` does. */
-async function ensureTracked(name: string, dir: string, ctx: GitCtx): Promise<void> {
+async function ensureTracked(name: string, dir: string, g: RepoGit, ctx: GitCtx): Promise<void> {
   const key = 'remote.origin.fetch';
   // simple-git's getConfig reads the values (NUL-separated, a refspec per value); once per branch new to the clone
-  const specs = await viaSimpleGit(['config', key], dir, ctx, async (g) => (await g.getConfig(key)).values).catch((e: unknown) => {
+  const specs = await g.call(['config', key], async (c) => (await c.getConfig(key)).values).catch((e: unknown) => {
     if (e instanceof GitError && e.exitCode === 1) return []; // git config's "no such key"
     throw e;
   });
@@ -119,7 +128,8 @@ async function ensureTracked(name: string, dir: string, ctx: GitCtx): Promise<vo
 async function update(repo: WorkspaceRepo, branch: string, ctx: GitCtx, step: OnStep, progress: boolean): Promise<SyncOutcome> {
   const base = { repo: repo.name, dir: repo.dir };
   step('inspect');
-  const state: LocalState = await inspectClone(repo.dir, ctx);
+  const g = repoGit(repo.dir, ctx); // one simple-git client for the repo's calls (see repoGit)
+  const state: LocalState = await inspectClone(repo.dir, ctx, g);
   const here = { ...base, branch: state.branch, fallback: false, commit: state.commit };
   if (state.unsafe || !state.commit) return { ...here, status: 'skipped', reason: state.unsafe ?? 'the clone has no commits yet' };
   step('ls-remote');
@@ -128,13 +138,13 @@ async function update(repo: WorkspaceRepo, branch: string, ctx: GitCtx, step: On
   if (typeof target === 'string') return { ...here, status: 'failed', reason: target };
   const done = (commit: string, changed: boolean): SyncOutcome => ({ ...base, branch: target.name, fallback: target.fallback, commit, status: changed ? 'updated' : 'unchanged' });
   const onTarget = state.branch === target.name;
+  const trackingRef = `refs/remotes/origin/${target.name}`;
   // Already at the remote's tip, and origin/<branch> says so too: nothing to fetch.
-  if (onTarget && state.commit === target.commit && state.levelWithUpstream) return done(state.commit, false);
+  if (onTarget && state.commit === target.commit && readRef(state.gitDir, trackingRef) === target.commit) return done(state.commit, false);
 
   step('fetch');
   // Fetch the one branch by name: also works for single-branch clones and custom refspecs.
-  const trackingRef = `refs/remotes/origin/${target.name}`;
-  await transfer('fetch', ['--no-tags'], ['origin', `+refs/heads/${target.name}:${trackingRef}`], repo.dir, ctx, step, progress);
+  await transfer('fetch', ['--no-tags'], ['origin', `+refs/heads/${target.name}:${trackingRef}`], g, repo.dir, ctx, step, progress);
 
   if (onTarget) {
     if (state.hasIgnored) {
@@ -149,28 +159,28 @@ async function update(repo: WorkspaceRepo, branch: string, ctx: GitCtx, step: On
       if (r && r.ahead > 0 && r.behind > 0) return { ...here, status: 'skipped', reason: diverged(target.name, r) };
       throw new GitError(['merge'], merge, ctx.env);
     }
-    const now = await branchCommit(repo.dir, target.name, ctx);
+    const now = await refCommit(repo.dir, `refs/heads/${target.name}`, g);
     return done(now, now !== state.commit);
   }
 
-  const local = (await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `refs/heads/${target.name}^{commit}`], repo.dir, ctx)).out || null;
+  const local = await localBranch(target.name, g);
   let forward: string | null = null; // the commit to move an existing, behind local branch to
   if (local) {
     const r = await relation(local, trackingRef, repo.dir, ctx);
     if (r.ahead > 0 && r.behind > 0) return { ...here, status: 'skipped', reason: diverged(target.name, r) };
-    if (r.behind > 0) forward = await gitOk(['rev-parse', '--verify', '--end-of-options', `${trackingRef}^{commit}`], repo.dir, ctx);
+    if (r.behind > 0) forward = await refCommit(repo.dir, trackingRef, g);
   }
   const inTheWay = state.hasIgnored ? await ignoredInTheWay(repo.dir, 'HEAD', forward ?? local ?? trackingRef, ctx) : [];
   if (inTheWay.length > 0) return { ...here, status: 'skipped', reason: inTheWayReason(inTheWay, target.name) };
   // Not checked out: move the branch forward only if it still points where we read it.
   if (local && forward) await gitOk(['update-ref', '-m', 'uber sync: fast-forward', `refs/heads/${target.name}`, forward, local], repo.dir, ctx);
   step('switch');
-  if (!local) await ensureTracked(target.name, repo.dir, ctx);
+  if (!local) await ensureTracked(target.name, repo.dir, g, ctx);
   const args = local
     ? ['switch', '--quiet', '--no-guess', target.name]
     : ['switch', '--quiet', '--no-guess', '--track', '-c', target.name, trackingRef];
   await gitOk(args, repo.dir, ctx);
-  return done(await branchCommit(repo.dir, target.name, ctx), true);
+  return done(await refCommit(repo.dir, `refs/heads/${target.name}`, g), true);
 }
 
 /** Syncs one repo; a git failure becomes a `failed` outcome with git's own message. `progress`: report git's progress of a clone or fetch to `step`. */
@@ -186,11 +196,17 @@ export async function syncRepo(repo: WorkspaceRepo, branch: string, ctx: GitCtx,
   }
 }
 
-/** Best-effort branch and commit of a clone (after a failure, or one left alone), for the table. */
+/**
+ * Best-effort branch and commit of a clone (after a failure, or one left alone), for the table: simple-git's
+ * BranchSummary of the branches at HEAD, whose `current` is the checked-out one (or, `detached`, HEAD itself).
+ */
 export async function where(repo: WorkspaceRepo, ctx: GitCtx): Promise<{ branch: string | null; commit: string | null }> {
   if (folderKind(repo.dir) !== 'clone' || ctx.signal.aborted) return { branch: null, commit: null };
-  const res = await git(['rev-parse', 'HEAD', '--symbolic-full-name', 'HEAD'], repo.dir, ctx);
-  if (!res.ok) return { branch: null, commit: null };
-  const [commit = null, ref = ''] = res.out.split('\n');
-  return { branch: ref.startsWith('refs/heads/') ? ref.slice(11) : null, commit };
+  try {
+    const at: BranchSummary = await repoGit(repo.dir, ctx).call(['branch'], (c) => c.branch(['--no-abbrev', '--points-at', 'HEAD']));
+    return { branch: at.detached || !at.current ? null : at.current, commit: at.branches[at.current]?.commit ?? null };
+  } catch (e) {
+    if (e instanceof GitError) return { branch: null, commit: null }; // no commits yet, or not readable
+    throw e;
+  }
 }

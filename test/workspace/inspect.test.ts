@@ -1,18 +1,11 @@
-// Reading `git status --porcelain=v2 --branch -z`, and what sync leaves alone: work in progress, detached, local changes.
+// Reading a clone through simple-git's status(), and what sync leaves alone: work in progress, detached, local changes.
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { inspectClone, parseStatusV2 } from '../../src/workspace/inspect.js';
+import { inspectClone } from '../../src/workspace/inspect.js';
 import { makeFixture, makeRemote, type Fixture } from './fixture.js';
 
 describe('workspace/inspect', () => {
-  it('parses branch, HEAD, upstream level and counts renames once', () => {
-    const oid = 'c'.repeat(40);
-    const raw = [`# branch.oid ${oid}`, '# branch.head feat/x', '# branch.upstream origin/feat/x', '# branch.ab +0 -0', '1 .M N... 100644 100644 100644 a a README.md', '2 R. N... 100644 100644 100644 a a R100 new.md', 'old.md', '? notes.txt', '! node_modules/', ''].join('\0');
-    assert.deepEqual(parseStatusV2(raw), { oid, head: 'feat/x', level: true, changed: 2, untracked: 1, ignored: 1 });
-    assert.deepEqual(parseStatusV2('# branch.oid (initial)\0# branch.head (detached)\0'), { oid: null, head: null, level: false, changed: 0, untracked: 0, ignored: 0 });
-  });
-
   describe('on a real clone', () => {
     let fx: Fixture;
     let dir: string;
@@ -31,7 +24,7 @@ describe('workspace/inspect', () => {
       assert.equal(s.unsafe, undefined);
       assert.equal(s.branch, 'main');
       assert.equal(s.commit, fx.git(dir, 'rev-parse', 'HEAD'));
-      assert.equal(s.levelWithUpstream, true);
+      assert.equal(s.hasIgnored, false);
     });
 
     it('counts a staged rename once, untracked files, and sees an ignored folder', async () => {
@@ -45,16 +38,33 @@ describe('workspace/inspect', () => {
       const s = await inspectClone(dir, ctx());
       assert.equal(s.unsafe, 'local changes (1 changed file, 1 untracked file); commit or stash them first');
       assert.equal(s.hasIgnored, true);
-      assert.equal(s.levelWithUpstream, false, 'main is ahead of origin/main by the .gitignore commit');
     });
 
-    it('is not level when its upstream ref is gone, and reads HEAD when refs are packed', async () => {
+    it('counts changed files in the work tree and the index, untracked ones, and a folder of untracked files once', async () => {
+      writeFileSync(path.join(dir, 'README.md'), 'edited\n');
+      writeFileSync(path.join(dir, 'staged.txt'), 's\n');
+      fx.git(dir, 'add', 'staged.txt');
+      mkdirSync(path.join(dir, 'new', 'deep'), { recursive: true });
+      for (const f of ['a', 'b', 'deep/c']) writeFileSync(path.join(dir, 'new', f), f);
+      writeFileSync(path.join(dir, 'name with spaces.txt'), 'x\n');
+      assert.equal((await inspectClone(dir, ctx())).unsafe, 'local changes (2 changed files, 2 untracked files); commit or stash them first');
+    });
+
+    it('reads HEAD when refs are packed, and on a detached HEAD its own commit', async () => {
       fx.git(dir, 'pack-refs', '--all');
-      assert.equal((await inspectClone(dir, ctx())).commit, fx.git(dir, 'rev-parse', 'HEAD'));
-      fx.git(dir, 'update-ref', '-d', 'refs/remotes/origin/main');
+      const head = fx.git(dir, 'rev-parse', 'HEAD');
+      assert.equal((await inspectClone(dir, ctx())).commit, head);
+      fx.git(dir, 'checkout', '-q', 'origin/feat-x');
       const s = await inspectClone(dir, ctx());
-      assert.equal(s.levelWithUpstream, false);
-      assert.equal(s.unsafe, undefined);
+      assert.equal(s.branch, null);
+      assert.equal(s.commit, fx.git(dir, 'rev-parse', 'origin/feat-x'));
+    });
+
+    it('leaves the index alone (no optional locks): not even its timestamps are refreshed', async () => {
+      utimesSync(path.join(dir, 'README.md'), 1e9, 1e9); // same bytes, another mtime: a refresh would rewrite the index
+      const index = readFileSync(path.join(dir, '.git', 'index'));
+      assert.equal((await inspectClone(dir, ctx())).unsafe, undefined);
+      assert.deepEqual(readFileSync(path.join(dir, '.git', 'index')), index);
     });
 
     it('names a detached HEAD and a clone without commits', async () => {
@@ -83,7 +93,7 @@ describe('workspace/inspect', () => {
       assert.throws(() => fx.git(dir, 'rebase', 'feat-x'));
       assert.match((await inspectClone(dir, ctx())).unsafe ?? '', /rebase .*in progress/);
       fx.git(dir, 'rebase', '--abort');
-      assert.equal((await inspectClone(dir, ctx())).levelWithUpstream, false, 'main is ahead of origin/main now');
+      assert.equal((await inspectClone(dir, ctx())).unsafe, undefined, 'safe again once the rebase is aborted');
     });
   });
 });

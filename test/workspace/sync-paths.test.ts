@@ -1,6 +1,6 @@
 // The less common paths of one repo's sync: ahead-only, a behind branch that is not checked out, single-branch clones, odd folders.
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkspaceRepo } from '../../src/workspace/repos.js';
 import { refspecsTrack, syncRepo } from '../../src/workspace/sync-repo.js';
@@ -38,6 +38,21 @@ describe('workspace/sync-repo paths', () => {
     assert.deepEqual([o.status, o.branch, o.commit], ['updated', 'feat-x', tip]);
     assert.equal(fx.git(dir, 'rev-parse', 'HEAD'), tip);
     assert.equal(fx.git(dir, 'reflog', '-1', '--format=%gs', 'feat-x'), 'uber sync: fast-forward');
+  });
+
+  it("fetches when the clone is at the remote's tip but its origin/<branch> ref is gone, and only then", async () => {
+    const dir = fx.dir('level');
+    makeRemote(fx, 'level', ['feat-x']);
+    fx.git(fx.root, 'clone', '-q', '--branch', 'feat-x', fx.url('level'), dir);
+    const tip = fx.git(dir, 'rev-parse', 'HEAD');
+    fx.git(dir, 'update-ref', '-d', 'refs/remotes/origin/feat-x');
+    const o = await syncRepo(repo('level'), 'feat-x', ctx());
+    assert.deepEqual([o.status, o.commit], ['unchanged', tip]);
+    assert.equal(fx.git(dir, 'rev-parse', 'refs/remotes/origin/feat-x'), tip, 'the fetch put origin/feat-x back');
+    const fetchHead = path.join(dir, '.git', 'FETCH_HEAD');
+    rmSync(fetchHead);
+    assert.equal((await syncRepo(repo('level'), 'feat-x', ctx())).status, 'unchanged');
+    assert.equal(existsSync(fetchHead), false, 'level with the remote: no fetch');
   });
 
   it('fetches the branch by name into a single-branch clone', async () => {

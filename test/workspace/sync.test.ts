@@ -72,6 +72,7 @@ describe('workspace/sync', () => {
     assert.equal(gone?.status, 'failed');
     assert.match(gone?.reason ?? '', /does not appear to be a git repository|Could not read from remote/);
     assert.equal(gone?.branch, 'main');
+    assert.equal(gone?.commit, s.fx.git(s.fx.dir('gone'), 'rev-parse', 'HEAD'), 'where it is, read after the failure');
   });
 
   it('is idempotent, and gets every repo through once the skips are resolved', async () => {
