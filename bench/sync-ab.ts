@@ -1,6 +1,6 @@
-// Bench: two builds of uber sync A/B on the same remotes, interleaved, medians and per-round ratios (npx tsx bench/sync-ab.ts A/dist B/dist).
+// Bench: two builds of uber sync A/B on the same remotes, interleaved, medians and per-round ratios of wall and CPU time (npx tsx bench/sync-ab.ts A/dist B/dist).
 // A folder holding a build needs a package.json ("type": "module") and node_modules beside it (a symlink will do).
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -41,14 +41,28 @@ function advance(f: Fixture, tag: string): void {
   for (const n of names) f.git(seed, 'push', '-q', path.join(f.remotes, `${n}.git`), 'main', BRANCH);
 }
 
-async function once(v: Name, project: string, env: NodeJS.ProcessEnv): Promise<number> {
+/** CPU ms of this process's finished children (git, ssh), from /proc (10 ms ticks); 0 where there is no /proc. */
+function childCpuMs(): number {
+  if (!existsSync('/proc/self/stat')) return 0;
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[13]) + Number(fields[14])) * 10; // cutime + cstime
+}
+
+/**
+ * One sync: its wall time, and the CPU it took (node's own plus its git children's). On a machine others load, CPU
+ * time moves far less than wall time: a shared core slows the clock, not the work.
+ */
+async function once(v: Name, project: string, env: NodeJS.ProcessEnv): Promise<{ wall: number; cpu: number }> {
   const ctx = { cwd: project, env, stdout: new PassThrough(), stderr: new PassThrough(), signal: new AbortController().signal, interactive: false, debug: false };
   const t = performance.now();
+  const c0 = process.cpuUsage();
+  const k0 = childCpuMs();
   const outcomes = await variants[v].sync.syncRepos({ loaded: variants[v].load.loadConfig(project), branch: BRANCH, ctx, progress: v === 'mineP' });
-  const ms = performance.now() - t;
+  const c = process.cpuUsage(c0);
+  const wall = performance.now() - t;
   const bad = outcomes.filter((o) => o.status === 'skipped' || o.status === 'failed');
   if (bad.length) throw new Error(`${v}: ${JSON.stringify(bad)}`);
-  return ms;
+  return { wall, cpu: (c.user + c.system) / 1000 + childCpuMs() - k0 };
 }
 
 const PHASES = ['clone', 'fetch', 'no-change'];
@@ -56,6 +70,7 @@ const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(x
 try {
   for (const t of transports) {
     const times: Record<string, Record<Name, number[]>> = Object.fromEntries(PHASES.map((p) => [p, { main: [], mine: [], mineP: [] }]));
+    const cpu: Record<string, Record<Name, number[]>> = Object.fromEntries(PHASES.map((p) => [p, { main: [], mine: [], mineP: [] }]));
     for (let round = 1; round <= ROUNDS; round++) {
       const order: Name[] = (round % 3 === 1 ? ['main', 'mine', 'mineP'] : round % 3 === 2 ? ['mine', 'mineP', 'main'] : ['mineP', 'main', 'mine']);
       const proj: Record<Name, string> = { main: '', mine: '', mineP: '' };
@@ -66,14 +81,20 @@ try {
       }
       for (let p = 0; p < PHASES.length; p++) {
         if (p === 1) advance(fx, `${t.label}${round}`);
-        for (const v of order) times[PHASES[p]!]![v].push(await once(v, proj[v], t.env));
+        for (const v of order) {
+          const r = await once(v, proj[v], t.env);
+          times[PHASES[p]!]![v].push(r.wall);
+          cpu[PHASES[p]!]![v].push(r.cpu);
+        }
       }
-      process.stderr.write(`${t.label} round ${round}: ${PHASES.map((p) => `${p} A ${times[p]!.main.at(-1)!.toFixed(0)} B ${times[p]!.mine.at(-1)!.toFixed(0)} B+progress ${times[p]!.mineP.at(-1)!.toFixed(0)}`).join('; ')} (load ${os.loadavg()[0]!.toFixed(1)})\n`);
+      process.stderr.write(`${t.label} round ${round}: ${PHASES.map((p) => `${p} A ${times[p]!.main.at(-1)!.toFixed(0)} B ${times[p]!.mine.at(-1)!.toFixed(0)} B+progress ${times[p]!.mineP.at(-1)!.toFixed(0)} (cpu ${cpu[p]!.main.at(-1)!.toFixed(0)}/${cpu[p]!.mine.at(-1)!.toFixed(0)}/${cpu[p]!.mineP.at(-1)!.toFixed(0)})`).join('; ')} (load ${os.loadavg()[0]!.toFixed(1)})\n`);
     }
-    for (const p of PHASES) {
-      const { main, mine, mineP } = times[p]!;
-      const r = (xs: number[]) => med(main.map((m, i) => xs[i]! / m)).toFixed(3);
-      console.log(`${t.label} ${p}: medians A ${med(main).toFixed(0)} ms, B ${med(mine).toFixed(0)} ms, B+progress ${med(mineP).toFixed(0)} ms; median per-round ratio to A: B ${r(mine)}, B+progress ${r(mineP)}`);
+    for (const [what, table] of [['wall', times], ['cpu', cpu]] as const) {
+      for (const p of PHASES) {
+        const { main, mine, mineP } = table[p]!;
+        const r = (xs: number[]) => med(main.map((m, i) => xs[i]! / m)).toFixed(3);
+        console.log(`${t.label} ${p} ${what}: medians A ${med(main).toFixed(0)} ms, B ${med(mine).toFixed(0)} ms, B+progress ${med(mineP).toFixed(0)} ms; median per-round ratio to A: B ${r(mine)}, B+progress ${r(mineP)}`);
+      }
     }
   }
 } finally {
