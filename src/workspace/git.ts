@@ -1,6 +1,6 @@
 // Runs git (argv only, never a shell; through simple-git where its results or progress serve, else uber's runner) with a non-interactive env, the run's signal, and git's own message on failure.
 import { GitPluginError, simpleGit, type SimpleGit, type SimpleGitProgressEvent } from 'simple-git';
-import { adopt, sentinelEnv } from '../exec/adopt.js';
+import { adopt, adoptMark, sentinelEnv } from '../exec/adopt.js';
 import { run, type RunResult } from '../exec/run.js';
 import type { Ctx } from '../context.js';
 import { redactText } from '../redact.js';
@@ -128,6 +128,7 @@ export function repoGit(cwd: string, ctx: GitCtx): RepoGit {
   const now: { ended?: Ended | undefined; onProgress?: ((p: GitProgress) => void) | undefined } = {};
   let chain: Promise<unknown> = Promise.resolve();
   let client: SimpleGit | undefined;
+  const mark = adoptMark(); // the client's children carry it: adopt() knows them by it
   const make = (): SimpleGit =>
     simpleGit({
       baseDir: cwd,
@@ -145,14 +146,14 @@ export function repoGit(cwd: string, ctx: GitCtx): RepoGit {
         const ended = (now.ended = { exitCode: result.exitCode, out: Buffer.concat([...result.stdErr, ...result.stdOut]).toString('utf8') });
         return error ?? (result.exitCode !== 0 ? Buffer.from(ended.out || `exit code ${result.exitCode}`) : undefined);
       },
-    }).env({ ...gitEnv(ctx.env), ...sentinelEnv(), GIT_OPTIONAL_LOCKS: '0' });
+    }).env({ ...gitEnv(ctx.env), ...sentinelEnv(), ...mark.env, GIT_OPTIONAL_LOCKS: '0' });
   const once = async <T>(label: readonly string[], fn: (g: SimpleGit) => Promise<T>, progress: ((p: GitProgress) => void) | undefined): Promise<T> => {
     now.ended = undefined;
     now.onProgress = progress;
     try {
       client ??= make(); // here, so a missing folder is a GitError like git's own failures
       const g = client;
-      return await adopt({ signal: ctx.signal, graceMs: GRACE_MS }, () => fn(g));
+      return await adopt(mark, { signal: ctx.signal, graceMs: GRACE_MS }, () => fn(g));
     } catch (e) {
       const cancelled = ctx.signal.aborted;
       // a refusal by simple-git itself (an unsafe argument, a missing folder) before git ran: its own words
