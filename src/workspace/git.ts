@@ -34,9 +34,8 @@ const GRACE_MS = 3000;
  * Runs `git ...args` in cwd. Never throws for a git failure: the result says what happened.
  * On exec/run.ts, not simple-git, for the commands simple-git has no parsed result for (ls-remote, rev-list's counts,
  * check-ref-format, diff --name-only) and the ones that only act (merge, switch, update-ref, remote set-branches):
- * its raw() would hand back the same text. Cost is not the reason: through a repo's kept client a call costs node what
- * run() does (see repoGit); the ~5 ms a call measured before did not come back when measured apart from spawn()
- * itself, whose own cost varies by more than that on a loaded machine.
+ * its raw() would hand back the same text, so moving them would replace no parser and cost node ~1.3 ms of CPU more a
+ * call (see repoGit) on every repo of every sync.
  */
 export async function git(args: readonly string[], cwd: string, ctx: GitCtx): Promise<GitResult> {
   // Registered with uber's sentinel like every child: a clone or fetch does not outlive a killed uber.
@@ -117,11 +116,13 @@ export interface RepoGit {
 }
 
 /**
- * One simple-git client for `cwd`, kept for all of a repo's calls. Measured on this 2-core box (node's CPU a call,
- * beside what spawn() itself costs, median of 15 rounds of 60 `git status`): run() 3.04 ms, a client kept across
- * calls 2.86 ms, a new client for every call 3.72 ms (its plugin store, scheduler, loggers and their closures, built
- * and thrown away each time); adopt() adds nothing measurable. So a repo keeps its client. `GIT_OPTIONAL_LOCKS=0`:
- * its status never refreshes the index of a clone someone may be working in (fetch and clone take no optional locks).
+ * One simple-git client for `cwd`, kept for all of a repo's calls. Node's CPU a call, measured on this 2-core box
+ * (median of 9 rounds of 40, in one process): one clone's inspection (status and HEAD) on run() 8.32 ms, through a
+ * kept client 9.88 ms, through a new client per call 11.28 ms (its plugin store, scheduler and loggers, built and thrown
+ * away each time); `git status` alone 7.71 ms on run(), 9.01 ms through a client. What remains is simple-git's own
+ * (a `debug` logger built for each task and step, a stdin pipe git never reads, its plugin chain); it was ~5 ms a call
+ * while exec/adopt.ts used an AsyncLocalStorage (see there). `GIT_OPTIONAL_LOCKS=0`: its status never refreshes the
+ * index of a clone someone may be working in (fetch and clone take no optional locks).
  */
 export function repoGit(cwd: string, ctx: GitCtx): RepoGit {
   // what the current call's git did, and where its progress goes: one call at a time (the chain below)
