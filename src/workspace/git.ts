@@ -1,5 +1,5 @@
 // Runs git (argv only, never a shell; through simple-git where its results or progress serve, else uber's runner) with a non-interactive env, the run's signal, and git's own message on failure.
-import { GitPluginError, simpleGit, type SimpleGit, type SimpleGitProgressEvent } from 'simple-git';
+import { GitPluginError, simpleGit, type SimpleGit } from 'simple-git';
 import { adopt, adoptMark, sentinelEnv } from '../exec/adopt.js';
 import { run, type RunResult } from '../exec/run.js';
 import type { Ctx } from '../context.js';
@@ -80,6 +80,19 @@ export interface GitProgress {
   readonly total: number;
 }
 
+const PROGRESS_LINE = /^([\s\S]+?):\s*(\d+)% \((\d+)\/(\d+)\)/;
+
+/** Every progress update in a chunk of git's stderr, in order ("Receiving objects:  45% (450/1000)" → receiving 45%). */
+export function progressIn(chunk: string): GitProgress[] {
+  const out: GitProgress[] = [];
+  for (const line of chunk.split(/[\r\n]+/)) {
+    const m = PROGRESS_LINE.exec(line);
+    // the stage as simple-git names it: the first word, lower case ("remote:" for the server's)
+    if (m) out.push({ stage: m[1]!.trim().toLowerCase().split(' ', 1)[0]!, percent: Number(m[2]), processed: Number(m[3]), total: Number(m[4]) });
+  }
+  return out;
+}
+
 /**
  * simple-git refuses to run when the env names a program git may start (GIT_SSH_COMMAND, GIT_ASKPASS, EDITOR, PAGER,
  * GIT_CONFIG_*...), even empty. That guards against an untrusted env; here it is the user's own (what plain `git`
@@ -141,13 +154,22 @@ export function repoGit(cwd: string, ctx: GitCtx): RepoGit {
       completion: { onClose: true, onExit: false },
       abort: ctx.signal,
       unsafe: TRUSTED_ENV,
-      progress: ({ stage, progress, processed, total }: SimpleGitProgressEvent) => now.onProgress?.({ stage, percent: progress, processed, total }),
+      // the plugin puts --progress where git reads it; the updates are read below, every one (the plugin reports only
+      // the first of each chunk of git's stderr, and on a loaded machine a chunk holds many: the row stood still)
+      progress: () => undefined,
       // simple-git lets a failing git pass when it wrote nothing on stderr: any exit but 0 fails here
       errors: (error, result) => {
         const ended = (now.ended = { exitCode: result.exitCode, out: Buffer.concat([...result.stdErr, ...result.stdOut]).toString('utf8') });
         return error ?? (result.exitCode !== 0 ? Buffer.from(ended.out || `exit code ${result.exitCode}`) : undefined);
       },
-    }).env({ ...gitEnv(ctx.env), ...sentinelEnv(), ...mark.env, GIT_OPTIONAL_LOCKS: '0' });
+    })
+      .env({ ...gitEnv(ctx.env), ...sentinelEnv(), ...mark.env, GIT_OPTIONAL_LOCKS: '0' })
+      .outputHandler((_command, _stdout, stderr) => {
+        stderr.on('data', (chunk: Buffer) => {
+          const to = now.onProgress;
+          if (to) for (const p of progressIn(chunk.toString('utf8'))) to(p);
+        });
+      });
   const once = async <T>(label: readonly string[], fn: (g: SimpleGit) => Promise<T>, progress: ((p: GitProgress) => void) | undefined): Promise<T> => {
     now.ended = undefined;
     now.onProgress = progress;

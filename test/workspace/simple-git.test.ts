@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../../src/config/load.js';
 import type { Ctx } from '../../src/context.js';
 import { isAlive } from '../../src/exec/alive.js';
+import { progressIn } from '../../src/workspace/git.js';
 import { syncRepos, type SyncEvent } from '../../src/workspace/sync.js';
 import { makeFixture, makeRemote, pushCommit, snapshot, type Fixture } from './fixture.js';
 
@@ -35,6 +36,15 @@ describe('workspace/sync through simple-git', () => {
   let fx: Fixture;
   beforeEach(() => (fx = makeFixture('uber-simple-')));
   afterEach(() => fx.dispose());
+
+  it("every progress update in a chunk of git's output counts, not only the first (a loaded machine reads many at once)", () => {
+    const chunk = 'remote: Counting objects:   1% (13/1212)\rremote: Counting objects: 100% (1212/1212), done.\nReceiving objects:  40% (485/1212)\rReceiving objects: 100% (1212/1212), 1.2 MiB, done.\nResolving deltas:   0% (0/7)\r';
+    assert.deepEqual(
+      progressIn(chunk).map((p) => `${p.stage} ${p.percent}% (${p.processed}/${p.total})`),
+      ['remote: 1% (13/1212)', 'remote: 100% (1212/1212)', 'receiving 40% (485/1212)', 'receiving 100% (1212/1212)', 'resolving 0% (0/7)'],
+    );
+    assert.deepEqual(progressIn('Cloning into \'x\'...\n'), []);
+  });
 
   it("a large clone reports git's progress on its row: a percentage, rising", async () => {
     makeRemote(fx, 'big', ['feat-x']);
