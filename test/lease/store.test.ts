@@ -1,6 +1,5 @@
 // Lease store and pool on real lock files: take/free, dead and stale holders, compromise, timeouts, fair hand-off.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +9,7 @@ import { OWNER_FILE } from '../../src/lease/lockfs.js';
 import { HOST, ownerJson } from '../../src/lease/owner.js';
 import { LeasePool, LeaseTimeoutError } from '../../src/lease/pool.js';
 import { LeaseStore } from '../../src/lease/store.js';
+import { deadPid } from '../support/dead-pid.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -22,10 +22,6 @@ function plantLock(store: LeaseStore, profile: string, owner: { host: string; pi
   utimesSync(lockPath, t, t);
 }
 
-function deadPid(): number {
-  const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
-  return Number(r.stdout.toString());
-}
 
 describe('lease/store + pool', function () {
   this.timeout(20_000);

@@ -1,7 +1,7 @@
 // A dead process on a shared pool: its waiting ticket does not hold up the line, and the account it held on this machine
 // comes back at once (not after its lease); a dead holder elsewhere, or a live one here, is waited out as before.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import path from 'node:path';
@@ -16,14 +16,11 @@ import { SharedPool } from '../../src/pool/pool.js';
 import { Waiters } from '../../src/pool/waiters.js';
 import { profileFiles, startDynalite, tmp } from '../mocha/support.js';
 import { machineBin } from './chaos/harness.js';
+import { deadPid } from '../support/dead-pid.js';
 
 /** Far longer than any of these tests may take: an account that came back came back without waiting it out. */
 const LEASE_MS = 600_000;
 
-function deadPid(): number {
-  const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
-  return Number(r.stdout.toString());
-}
 
 describe('shared pool: dead processes', function () {
   this.timeout(60_000);

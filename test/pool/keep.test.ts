@@ -1,7 +1,6 @@
 // A shared pool keeps a worker's account between its consecutive tests while nobody waits: each test its own lease,
 // token and audit line; a waiter that came meanwhile is served first; a kept item whose process died is taken back clean.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import type { Server } from 'node:http';
 import path from 'node:path';
 import { dynamoClient } from '../../src/dynamo/table.js';
@@ -12,10 +11,8 @@ import { SPACE } from '../../src/pool/here.js';
 import { SharedPool } from '../../src/pool/pool.js';
 import { Waiters } from '../../src/pool/waiters.js';
 import { profileFiles, startDynalite, tmp } from '../mocha/support.js';
+import { deadPid } from '../support/dead-pid.js';
 
-function deadPid(): number {
-  return Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString());
-}
 
 describe('shared pool: a kept account', function () {
   this.timeout(30_000);

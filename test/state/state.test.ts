@@ -1,6 +1,5 @@
 // .uber/state.json read through its schema: a damaged file is one sentence and exit 2 from every reader; killed deploys keep accounts out of uber test.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +9,7 @@ import { LeaseStore } from '../../src/lease/store.js';
 import { planTestRun } from '../../src/testrun/plan.js';
 import { readState, updateState, writeState, type UberState } from '../../src/state/state.js';
 import { runCli } from '../support/run-cli.js';
+import { deadPid } from '../support/dead-pid.js';
 
 const good: UberState = {
   version: 1,
@@ -70,15 +70,15 @@ describe('state/state', () => {
   }
 
   it('leaves out an account whose deploy was killed (and one still deploying), saying which and why', async () => {
-    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    const dead = deadPid();
     const mark = (pid: number, runId: string) => ({ runId, pid, pidStart: null, host: os.hostname(), since: '2026-12-02T00:00:00.000Z' });
-    writeFileSync(file, JSON.stringify({ ...good, profiles: { ...good.profiles, x: { healthy: false, failed: [], deploying: mark(Number(dead.stdout), 'run-killed') }, z: { healthy: false, failed: [], deploying: mark(process.pid, 'run-live') } } }));
+    writeFileSync(file, JSON.stringify({ ...good, profiles: { ...good.profiles, x: { healthy: false, failed: [], deploying: mark(dead, 'run-killed') }, z: { healthy: false, failed: [], deploying: mark(process.pid, 'run-live') } } }));
     writeFileSync(path.join(dir, 'aws'), ['x', 'y', 'z', 'w'].map((p) => `[profile ${p}]\nregion = us-east-1\n`).join('\n'));
     const s = readState(file)!;
     writeFileSync(file, JSON.stringify({ ...s, profiles: { ...s.profiles, w: { healthy: true, failed: [] } } }));
     const plan = await planTestRun({ specs: [], extra: [] }, ctx);
     assert.deepEqual(plan.profiles, ['w']);
-    assert.match(ctx.err(), new RegExp(`uber test leaves out x: deploy run-killed \\(pid ${dead.stdout}\\) stopped before it finished; deploy into it again\\.`));
+    assert.match(ctx.err(), new RegExp(`uber test leaves out x: deploy run-killed \\(pid ${dead}\\) stopped before it finished; deploy into it again\\.`));
     assert.match(ctx.err(), /uber test leaves out y: its last deploy failed: orders\./);
     assert.match(ctx.err(), new RegExp(`uber test leaves out z: deploy run-live \\(pid ${process.pid}\\) is deploying into it now\\.`));
   });
