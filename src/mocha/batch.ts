@@ -10,7 +10,7 @@
 // a file's root stood.
 import { fileURLToPath } from 'node:url';
 import type Mocha from 'mocha';
-import { loadSpecFile, relabel } from './unit.js';
+import { HOOK_LISTS as HOOKS, hookList, loadSpecFile, relabel } from './unit.js';
 
 /** What a batch's generated file passes to loadBatch. */
 export interface BatchSpec {
@@ -55,12 +55,7 @@ export function isFileSuite(suite: Mocha.Suite): boolean {
   return (suite as unknown as Record<symbol, boolean | undefined>)[FILE_SUITE] === true;
 }
 
-const HOOKS = ['_beforeAll', '_beforeEach', '_afterEach', '_afterAll'] as const;
 type Lists = { suites: Mocha.Suite[]; tests: Mocha.Test[]; hooks: Mocha.Hook[][] };
-
-function hookList(suite: Mocha.Suite, which: (typeof HOOKS)[number]): Mocha.Hook[] {
-  return (suite as unknown as Record<string, Mocha.Hook[]>)[which]!;
-}
 
 function sizes(root: Mocha.Suite): { suites: number; tests: number; hooks: number[] } {
   return { suites: root.suites.length, tests: root.tests.length, hooks: HOOKS.map((h) => hookList(root, h).length) };

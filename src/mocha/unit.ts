@@ -74,9 +74,16 @@ export function relabel(suite: Mocha.Suite, from: string, to: string): void {
   for (const child of suite.suites) relabel(child, from, to);
 }
 
-export function hooksOf(suite: Mocha.Suite): Mocha.Hook[] {
-  const s = suite as unknown as Record<string, Mocha.Hook[] | undefined>;
-  return [...(s._beforeAll ?? []), ...(s._beforeEach ?? []), ...(s._afterEach ?? []), ...(s._afterAll ?? [])];
+/** A suite's four hook lists, by mocha's own (private) names. */
+export const HOOK_LISTS = ['_beforeAll', '_beforeEach', '_afterEach', '_afterAll'] as const;
+
+/** One of a suite's hook lists, the array mocha runs (so changes to it change the run). */
+export function hookList(suite: Mocha.Suite, which: (typeof HOOK_LISTS)[number]): Mocha.Hook[] {
+  return (suite as unknown as Record<string, Mocha.Hook[]>)[which]!;
+}
+
+function hooksOf(suite: Mocha.Suite): Mocha.Hook[] {
+  return HOOK_LISTS.flatMap((h) => hookList(suite, h));
 }
 
 function median(xs: readonly number[]): number {
