@@ -56,11 +56,15 @@ export const SELF_START = processStart(process.pid);
 
 /** True when the owner is on this host and its process is gone (dead, zombie, or the pid was reused). */
 export function ownerIsDead(o: Pick<Owner, 'host' | 'pid' | 'pidStart'>): boolean {
-  if (o.host !== HOST) return false;
-  if (!isAlive(o.pid)) return true;
-  if (o.pidStart === null) return false;
-  const now = processStart(o.pid);
-  return now !== null && now !== o.pidStart;
+  return o.host === HOST && processGone(o.pid, o.pidStart);
+}
+
+/** A process of this pid space is gone: not running (or a zombie), or its pid now belongs to a later process. */
+export function processGone(pid: number, pidStart: number | null): boolean {
+  if (!isAlive(pid)) return true;
+  if (pidStart === null) return false;
+  const now = processStart(pid);
+  return now !== null && now !== pidStart;
 }
 
 export function parseOwner(text: string): Owner | undefined {

@@ -1,7 +1,6 @@
 // Whether a shared-pool holder is a process of this very machine (same kernel boot, same pid namespace) that has died.
 import { readFileSync, readlinkSync } from 'node:fs';
-import { isAlive } from '../exec/alive.js';
-import { processStart } from '../lease/owner.js';
+import { processGone } from '../lease/owner.js';
 
 function readSpace(): string {
   try {
@@ -21,9 +20,5 @@ export const SPACE = readSpace();
 
 /** True when the holder ran in this pid space and its process is gone (dead, a zombie, or the pid reused since). */
 export function deadHere(h: { readonly space: string; readonly pid: number; readonly pidStart: number | null }): boolean {
-  if (!SPACE || h.space !== SPACE) return false;
-  if (!isAlive(h.pid)) return true;
-  if (h.pidStart === null) return false;
-  const started = processStart(h.pid);
-  return started !== null && started !== h.pidStart;
+  return SPACE !== '' && h.space === SPACE && processGone(h.pid, h.pidStart);
 }
