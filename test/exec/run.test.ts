@@ -9,8 +9,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isAlive as alive } from '../../src/exec/alive.js';
 import { run } from '../../src/exec/run.js';
 
+/** The line a shell's `echo ... > file` wrote: the file exists (empty) before echo writes, so wait for the newline. */
 async function waitFor(file: string): Promise<string> {
-  for (let i = 0; i < 200 && !existsSync(file); i++) await sleep(25);
+  const written = (): boolean => existsSync(file) && readFileSync(file, 'utf8').endsWith('\n');
+  for (let i = 0; i < 200 && !written(); i++) await sleep(25);
   return readFileSync(file, 'utf8').trim();
 }
 
