@@ -1,5 +1,5 @@
 // The one schema of uber.config.yaml: types, defaults and descriptions in a single place.
-import { z } from 'zod';
+import * as z from 'zod';
 
 const nonEmpty = z.string().trim().min(1, 'must not be empty');
 

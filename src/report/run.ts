@@ -1,5 +1,5 @@
 // The one record of a test run, from worker to report: each test, each file, the run (.uber/runs/<id>/reports/tests.json).
-import { z } from 'zod';
+import * as z from 'zod';
 import { UsageError } from '../errors.js';
 import { readJsonFile } from '../util/read-json.js';
 

@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { UsageError } from '../errors.js';
 import type { UberPaths } from '../state/paths.js';
 import { writeJsonAtomic } from '../util/atomic-write.js';

@@ -1,6 +1,6 @@
 // .uber/state.json: what deploys left behind (per profile health and in-progress marks, per pair records); read through a schema, merged under a lock.
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { UsageError } from '../errors.js';
 import { LeaseStore } from '../lease/store.js';
 import { ownerIsDead } from '../lease/owner.js';

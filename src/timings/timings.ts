@@ -1,5 +1,5 @@
 // Timing history of spec files (.uber/timings.json): read, merge fresh results in, write atomically.
-import { z } from 'zod';
+import * as z from 'zod';
 import { writeJsonAtomic } from '../util/atomic-write.js';
 import { readJsonFile } from '../util/read-json.js';
 

@@ -1,6 +1,6 @@
 // The one way to read a JSON file through a zod schema: missing, damaged (with why, in words), or the parsed value.
 import { readFileSync } from 'node:fs';
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 export type JsonFile<T> =
   | { readonly kind: 'missing' }

@@ -3,10 +3,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { Server } from 'node:http';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dynamoClient } from '../../src/dynamo/table.js';
 import { LeaseTable } from '../../src/dynamo/lease.js';
 import { describeOverlap, findOverlaps, readAudit } from '../../src/lease/audit.js';
@@ -72,7 +73,8 @@ describe('shared pool: machines', function () {
     const both = `import { appendFileSync, readFileSync } from 'node:fs';\ndescribe('%NAME%', () => { it('meets', async () => { appendFileSync(${JSON.stringify(barrier)}, 'x\\n'); while (readFileSync(${JSON.stringify(barrier)}, 'utf8').length < 4) await new Promise((r) => setTimeout(r, 20)); }); for (let i = 0; i < 4; i += 1) it('t' + i, () => new Promise((r) => setTimeout(r, 10))); });\n`;
     const b = machine('k2', pool, both, 2);
     writeFileSync(held, '');
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test', 'pool', 'uber-src.ts'), 'test', '--jobs', '2'], { cwd: a, env, stdio: 'ignore', detached: true });
+    // tsx by its own address: the child runs in the machine's folder, where a bare 'tsx' does not resolve
+    const child = spawn(process.execPath, ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href, path.join(ROOT, 'test', 'pool', 'uber-src.ts'), 'test', '--jobs', '2'], { cwd: a, env, stdio: 'ignore', detached: true });
     for (let i = 0; readFileSync(held, 'utf8').split('\n').filter(Boolean).length < 2; i += 1) {
       assert.ok(i < 2400, 'k1 never held both accounts');
       await new Promise((r) => setTimeout(r, 50));
