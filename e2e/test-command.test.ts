@@ -59,8 +59,17 @@ describe('uber test (built binary)', function () {
     const junit = readFileSync(path.join(dir, '.uber/reports/junit.xml'), 'utf8');
     assert.equal(junit.match(/<testcase /g)?.length, 60);
     assert.equal(junit.match(/<property name="profile" value="p-\d"\/>/g)?.length, 60);
-    const timings = JSON.parse(readFileSync(path.join(dir, '.uber/timings.json'), 'utf8')) as { files: Record<string, { tests: object }> };
+    const timings = JSON.parse(readFileSync(path.join(dir, '.uber/timings.json'), 'utf8')) as { files: Record<string, { tests: object }>; workerStartMs: number };
     assert.equal(Object.keys(timings.files).length, 12);
+    assert.ok(timings.workerStartMs > 0 && timings.workerStartMs < 30_000, `a worker's start-up measured in CPU ms: ${timings.workerStartMs}`);
+    assert.deepEqual(locksLeft(dir), []);
+  });
+
+  it('--jobs 1 (mocha runs the files itself): a crash quotes the last output of mocha\'s own process', async () => {
+    const dir = project('crash-serial', { 'exit.spec.mjs': 'crash/exit.spec.mjs' });
+    const r = await runUber(['test', '--jobs', '1'], { cwd: dir, env, timeoutMs: 120_000 });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /test\/exit\.spec\.mjs crashed its worker and has no result after 2 attempts; last output:\n(.*\n)*.*about to call process\.exit/);
     assert.deepEqual(locksLeft(dir), []);
   });
 
@@ -88,7 +97,7 @@ describe('uber test (built binary)', function () {
     const history = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`test/t${String(i).padStart(2, '0')}.spec.mjs`, { ms: 20, tests: {} }]));
     mkdirSync(path.join(dir, '.uber'), { recursive: true });
     writeFileSync(path.join(dir, '.uber', 'timings.json'), JSON.stringify({ version: 1, updatedAt: '', files: history }));
-    const r = await runUber(['test', '--reporter', 'dot'], { cwd: dir, env, timeoutMs: 280_000 });
+    const r = await runUber(['test', '--jobs', '3', '--reporter', 'dot'], { cwd: dir, env, timeoutMs: 280_000 }); // 3 workers, as the batches above assume
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.match(r.stderr, /80 tests in 40 files on 3 profiles \(jobs 3\): 80 passed, 0 failed, 0 pending; 80 leases, no overlap/);
     const run = JSON.parse(readFileSync(path.join(dir, '.uber/reports/tests.json'), 'utf8')) as TestRun;

@@ -78,7 +78,14 @@ if (settings && traceRole === 'worker') void leasePool(settings).catch(() => und
 let running: { file: string | undefined; runner: Mocha.Runner } | undefined;
 if (settings?.runDir) {
   const s = { ...settings, runDir: settings.runDir };
-  teeOutput(s.runDir); // a crashed file's report quotes its worker's last output (serial mocha's too)
+  // a crashed file's report quotes the last output of the process that ran it: a parallel worker's from its start;
+  // mocha's main process runs files only serially (--jobs 1), and its output counts from its first spec file on
+  let teeing = false;
+  const tee = (): void => {
+    if (!teeing) teeOutput(s.runDir);
+    teeing = true;
+  };
+  if (traceRole === 'worker') tee();
   // every file in a parallel worker gets its own Runner: record it from its first event to its last (mocha's main
   // process runs a ParallelBufferedRunner, whose own run() records nothing)
   const proto = MochaClass.Runner.prototype;
@@ -104,6 +111,7 @@ if (settings?.runDir) {
   const noteLoadError = (files: readonly string[], e: unknown): void => recordLoadError(s.runDir, specKey(failedFile(files, e), s.testCwd), e);
   const loadAsync = mproto.loadFilesAsync;
   mproto.loadFilesAsync = async function patchedLoadAsync(this: { files: string[]; suite: Mocha.Suite }, ...args: unknown[]): Promise<void> {
+    tee();
     loadingInto(this.suite); // where a batch's files go
     try {
       await Reflect.apply(loadAsync, this, args);
@@ -114,6 +122,7 @@ if (settings?.runDir) {
   };
   const loadSync = mproto.loadFiles;
   mproto.loadFiles = function patchedLoad(this: { files: string[] }, ...args: unknown[]): void {
+    tee();
     try {
       Reflect.apply(loadSync, this, args);
     } catch (e) {

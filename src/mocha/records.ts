@@ -11,7 +11,8 @@ import { specKey, type PluginSettings } from './settings.js';
 /** A test as the worker writes it: the run record's TestRecord (report/run.ts), tagged. */
 export type WorkerTestRecord = { k: 'test' } & TestRecord;
 /** `bail`: mocha's --bail was on for this file (so files it never started were skipped, not crashed). */
-export interface FileStartRecord { k: 'file-start'; file: string; pid: number; t: number; bail?: boolean }
+/** `cpu`: the worker's CPU time (ms) as the file began; its first file's is what starting the worker cost. */
+export interface FileStartRecord { k: 'file-start'; file: string; pid: number; t: number; cpu?: number; bail?: boolean }
 export interface FileEndRecord { k: 'file-end'; file: string; pid: number; t: number; failures: number }
 /** The spec threw while mocha loaded it (a syntax error, a throwing import, `.only` in parallel mode). */
 export interface LoadErrorRecord { k: 'load-error'; file: string; pid: number; t: number; error: { message: string; stack?: string } }
@@ -34,6 +35,11 @@ function append(runDir: string, r: WorkerRecord): void {
     open.set(file, fd);
   }
   writeSync(fd, `${JSON.stringify(r)}\n`); // in the kernel at once: a crash right after loses nothing
+}
+
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return Math.round((u.user + u.system) / 1000);
 }
 
 /** Notes that mocha could not load `file` in this worker. */
@@ -84,7 +90,7 @@ export function recordRunner(runner: Mocha.Runner, files: readonly string[], s: 
     current = f;
     started.add(f);
     failures = 0;
-    write({ k: 'file-start', file: f, pid: process.pid, t: now(), ...(runner.suite.bail() ? { bail: true } : {}) });
+    write({ k: 'file-start', file: f, pid: process.pid, t: now(), cpu: cpuMs(), ...(runner.suite.bail() ? { bail: true } : {}) });
   };
   const endFile = (): void => {
     if (current !== undefined) write({ k: 'file-end', file: current, pid: process.pid, t: now(), failures });

@@ -15,9 +15,10 @@ export function testRunRecord(id: string, files: readonly FileResult[], meta: Pi
 /**
  * Writes tests.json and junit.xml, and learns the files' times. `partial`: split files of which this run ran only some
  * units (a queue machine; other machines ran the rest): their tests' times join the history's, and the file's time is
- * its hooks plus all its tests, so the next plan still sees the whole file.
+ * its hooks plus all its tests, so the next plan still sees the whole file. `workerStartMs`: what a worker's start-up
+ * cost in the first attempt, for the next run's worker count (src/testrun/workers.ts).
  */
-export function writeReports(run: Pick<RunPaths, 'testRun' | 'junit'>, timingsFile: string, record: TestRun, files: readonly FileResult[], partial: ReadonlySet<string> = new Set()): void {
+export function writeReports(run: Pick<RunPaths, 'testRun' | 'junit'>, timingsFile: string, record: TestRun, files: readonly FileResult[], partial: ReadonlySet<string> = new Set(), workerStartMs?: number): void {
   writeJsonAtomic(run.testRun, record);
   writeFileAtomic(run.junit, junitXml(files));
   const old = readTimings(timingsFile);
@@ -31,7 +32,7 @@ export function writeReports(run: Pick<RunPaths, 'testRun' | 'junit'>, timingsFi
     const all = before ? { ...before.tests, ...mine } : mine;
     fresh[f.file] = { ms: before ? Math.max(0, ms - sum(mine)) + sum(all) : ms, tests: all };
   }
-  writeTimings(timingsFile, mergeTimings(old, fresh));
+  writeTimings(timingsFile, mergeTimings(old, fresh, workerStartMs));
 }
 
 /** Copies the newest finished run's reports to the fixed .uber/reports/ paths (README, CircleCI artifacts and older tools read those). */

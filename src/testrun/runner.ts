@@ -26,6 +26,7 @@ import { wantsColour, type MaybeTty } from '../ui/colour.js';
 import { mark as trace } from './trace.js';
 import { MOCHA_GRACE_MS, type EarlyMocha } from './early.js';
 import { labelResults, mergeUnits, recordKeys, writeUnitFiles } from './units.js';
+import { workerStartMs } from './workers.js';
 
 export interface TestRunOutcome {
   readonly ok: boolean;
@@ -54,6 +55,7 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx, early?: EarlyMocha):
   // Held until the run ends: no sync moves a workspace repo under the running suite (src/workspace/hold.ts).
   await using _workspace = await holdWorkspace({ paths: plan.paths, runId: current.id, signal: ctx.signal, onWait: (line) => say(ctx, `uber test: ${line}`) });
   const startedAt = now();
+  if (plan.jobsNote) say(ctx, plan.jobsNote);
   const auditMark = markAudit(plan.paths.audit); // this run reads the audit from here on, never the history before it
   sweepDeadTemps(os.tmpdir()); // what killed runs left behind
   const root = ownedTempDir(os.tmpdir(), 'uber-run-');
@@ -69,6 +71,7 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx, early?: EarlyMocha):
   const { args, itemOf } = shared ? { args: shared.args, itemOf: shared.itemOf } : writeUnitFiles(plan.units, plan.testCwd, path.join(root, 'units'));
   const pruning = pruneRunsAsync(plan.paths, plan.history).catch(() => undefined); // old run folders go while mocha starts
   let mochaFailedAlone = false;
+  let startCost: number | undefined;
   // test output, crash tails, JUnit and tests.json pass through the same redaction as deploys
   const redactor = new Redactor(collectSecrets(ctx.env));
   const out = redactLines(ctx.stdout, redactor);
@@ -99,6 +102,7 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx, early?: EarlyMocha):
       const tail = `${exit.output.slice(-TAIL)}${exit.errorMessage ? `\nuber: cannot start mocha: ${exit.errorMessage}` : ''}`;
       trace('uber', 'mocha exited', undefined, ctx.env);
       const rec = readAttempt(runDir);
+      if (attempt === 1 && jobs >= 2) startCost = workerStartMs(rec.starts.values()); // parallel workers only: serial mocha runs in its main process
       trace('uber', 'records read', undefined, ctx.env);
       await waitForDeath(rec.pids, 2000);
       trace('uber', 'workers gone', undefined, ctx.env);
@@ -147,7 +151,7 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx, early?: EarlyMocha):
   const files = mergeUnits(ran); // one per spec file: JUnit, timings and the counts; the run record keeps each unit
   const endedAt = now();
   const record = testRunRecord(current.id, ran, { startedAt, endedAt, jobs: plan.jobs, profiles: plan.profiles, shard: plan.shard ? { index: plan.shard.index, total: plan.shard.total } : null, mocha });
-  writeReports(current, plan.paths.timings, record, files, shared ? partlyHere(ran) : undefined);
+  writeReports(current, plan.paths.timings, record, files, shared ? partlyHere(ran) : undefined, startCost);
   trace('uber', 'reports written', undefined, ctx.env);
 
   for (const { record: f } of files) {

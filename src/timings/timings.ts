@@ -9,11 +9,13 @@ export interface FileTiming {
   tests: Record<string, number>;
 }
 
-/** Keys of `files`: spec path relative to the test cwd, '/'-separated. */
+/** Keys of `files`: spec path relative to the test cwd, '/'-separated. `workerStartMs`: the CPU a mocha worker spent
+ * before its first file in the last run that measured it (src/testrun/workers.ts). */
 export interface Timings {
   version: 1;
   updatedAt: string;
   files: Record<string, FileTiming>;
+  workerStartMs?: number;
 }
 
 const fileTimingSchema = z.object({ ms: z.number().min(0), tests: z.record(z.string(), z.number()) });
@@ -21,6 +23,7 @@ const timingsSchema = z.object({
   version: z.literal(1),
   updatedAt: z.string().catch(''),
   files: z.record(z.string(), z.unknown()),
+  workerStartMs: z.number().min(0).optional().catch(undefined),
 });
 
 /**
@@ -42,7 +45,8 @@ export function readTimings(file: string, warn?: (message: string) => void): Tim
     else bad += 1;
   }
   if (bad > 0) warn?.(`uber: ignoring ${bad} damaged entr${bad === 1 ? 'y' : 'ies'} in ${file}; the next run rewrites them.`);
-  return { version: 1, updatedAt: read.value.updatedAt, files };
+  const { workerStartMs } = read.value;
+  return { version: 1, updatedAt: read.value.updatedAt, files, ...(workerStartMs !== undefined ? { workerStartMs } : {}) };
 }
 
 /** Writes atomically (temp file + rename) so a concurrent reader never sees half a file. */
@@ -50,12 +54,14 @@ export function writeTimings(file: string, t: Timings): void {
   writeJsonAtomic(file, t);
 }
 
-/** Fresh results win per file; files not run this time keep their history. */
-export function mergeTimings(old: Timings | undefined, fresh: Record<string, FileTiming>): Timings {
+/** Fresh results win per file; files not run this time keep their history; a fresh worker start-up wins too. */
+export function mergeTimings(old: Timings | undefined, fresh: Record<string, FileTiming>, workerStartMs?: number): Timings {
+  const start = workerStartMs ?? old?.workerStartMs;
   return {
     version: 1,
     updatedAt: new Date().toISOString(),
     files: { ...(old?.files ?? {}), ...fresh },
+    ...(start !== undefined ? { workerStartMs: start } : {}),
   };
 }
 

@@ -100,7 +100,8 @@ describe('${name}', function () {
   const run = async (args: string[] = [], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ code: number; err: string }> => {
     writeFileSync(path.join(dir, 'journal.txt'), '');
     writeTimings(path.join(dir, '.uber', 'timings.json'), history); // every run plans from the same history
-    const r = await runCli(['test', '--reporter', 'dot', ...args], dir, { ...env, ...extraEnv });
+    // 3 workers as the tests' plans assume (without --jobs, this quick suite would get fewer: src/testrun/workers.ts)
+    const r = await runCli(['test', '--jobs', '3', '--reporter', 'dot', ...args], dir, { ...env, ...extraEnv });
     return { code: r.code, err: r.err };
   };
   const record = (): NonNullable<ReturnType<typeof readTestRun>> => readTestRun(path.join(dir, '.uber', 'reports', 'tests.json'))!;

@@ -33,6 +33,20 @@ describe('testrun/plan', () => {
     assert.deepEqual(plan.files, ['test/c.spec.mjs', 'test/b.spec.mjs', 'test/d.spec.mjs', 'test/a.spec.mjs']);
   });
 
+  it('starts only the workers that pay for their start-up once the history knows every file; --jobs and new files keep them all', async () => {
+    const timings = path.join(dir, '.uber', 'timings.json');
+    const quick = { 'test/a.spec.mjs': { ms: 1, tests: {} }, 'test/b.spec.mjs': { ms: 1, tests: {} }, 'test/c.spec.mjs': { ms: 1, tests: {} } };
+    writeTimings(timings, { version: 1, updatedAt: '', files: { ...quick, 'test/d.spec.mjs': { ms: 1, tests: {} } }, workerStartMs: 250 });
+    const plan = await planTestRun(opts(), ctx);
+    assert.equal(plan.jobs, 2, 'three profiles, but 4 ms of tests');
+    assert.match(plan.jobsNote ?? '', /^uber: 2 workers, not 3: the timing history puts the 4 files at 0\.00 s in all, and a worker costs ~0\.25 s of CPU to start; pass --jobs 3 to start them all\.$/);
+    const asked = await planTestRun(opts({ jobs: '3' }), ctx);
+    assert.equal(asked.jobs, 3);
+    assert.equal(asked.jobsNote, undefined);
+    writeTimings(timings, { version: 1, updatedAt: '', files: quick, workerStartMs: 250 });
+    assert.equal((await planTestRun(opts(), ctx)).jobs, 3, 'd.spec.mjs has no history: it may be long');
+  });
+
   it('without any history, queues the largest spec files first', async () => {
     for (const [f, bytes] of [['a', 10], ['b', 300], ['c', 0], ['d', 40]] as const) writeFileSync(path.join(dir, 'test', `${f}.spec.mjs`), ' '.repeat(bytes));
     assert.deepEqual((await planTestRun(opts(), ctx)).files, ['test/b.spec.mjs', 'test/d.spec.mjs', 'test/a.spec.mjs', 'test/c.spec.mjs']);

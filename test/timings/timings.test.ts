@@ -57,6 +57,20 @@ describe('timings', () => {
     assert.deepEqual(mergeTimings(undefined, { x: { ms: 1, tests: {} } }).files, { x: { ms: 1, tests: {} } });
   });
 
+  it("keeps a worker's start-up cost: the fresh measure wins, else the old one stays; a damaged one is dropped alone", () => {
+    const old: Timings = { version: 1, updatedAt: 'then', files: {}, workerStartMs: 300 };
+    assert.equal(mergeTimings(old, {}, 240).workerStartMs, 240);
+    assert.equal(mergeTimings(old, {}).workerStartMs, 300);
+    assert.equal('workerStartMs' in mergeTimings(undefined, {}), false);
+    const file = path.join(dir, 'start.json');
+    writeTimings(file, mergeTimings(old, { a: { ms: 5, tests: {} } }));
+    assert.equal(readTimings(file)?.workerStartMs, 300);
+    writeFileSync(file, JSON.stringify({ version: 1, updatedAt: 'x', files: { a: { ms: 5, tests: {} } }, workerStartMs: 'slow' }));
+    const read = readTimings(file);
+    assert.deepEqual(Object.keys(read?.files ?? {}), ['a']);
+    assert.equal(read?.workerStartMs, undefined);
+  });
+
   it('keys are /-separated without a leading ./', () => {
     assert.equal(timingKey('./test\\a.spec.js'), 'test/a.spec.js');
   });
