@@ -1,5 +1,7 @@
 // Wall time of `uber test` against plain `mocha --parallel` on the same files: a trivial suite (uber's fixed cost)
-// and 300 tiny files (its cost per file). Runs alternate (mocha, uber, mocha, uber, ...) and the medians are compared.
+// and 300 tiny files (its cost per file). Runs alternate (mocha, uber, uber --jobs <profiles>, ...) and the medians
+// are compared: uber as a user runs it (it may start fewer workers than profiles, src/testrun/workers.ts), and uber
+// with plain mocha's worker count (its fixed cost alone).
 // Usage: npx tsx bench/startup.ts [runs=5] [--trace] [--bin path/to/bin.js] [--tiny]   (needs a build: node dist/bin.js)
 //   --trace: one more uber run of each suite with UBER_TRACE=1, printing uber's phase timeline.
 //   --bin: another build of uber to measure (e.g. a checkout of main), instead of this one's dist/bin.js.
@@ -63,17 +65,22 @@ for (const s of TINY ? suites.slice(1) : suites) {
   try {
     const plainArgv = [mochaBin(), '--parallel', '--jobs', String(s.profiles), '--reporter', 'dot', 'test/*.spec.mjs'];
     const uberArgv = [UBER, 'test', '--reporter', 'dot'];
+    // uber with as many workers as plain mocha: its fixed cost alone, without its choice of worker count
+    const sameArgv = [UBER, 'test', '--jobs', String(s.profiles), '--reporter', 'dot'];
     wall(uberArgv, dir, env); // warm the disk cache and write the timing history once
     const plain: number[] = [];
     const uber: number[] = [];
+    const same: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       plain.push(wall(plainArgv, dir, env));
       uber.push(wall(uberArgv, dir, env));
+      same.push(wall(sameArgv, dir, env));
     }
-    const [p, u] = [median(plain), median(uber)];
-    const paired = median(uber.map((x, i) => x / plain[i]!));
-    console.log(`${s.name.padEnd(32)} plain ${sec(p)}  uber ${sec(u)}  uber − plain ${sec(u - p)}  uber / plain ${(u / p).toFixed(2)} (paired ${paired.toFixed(2)})`);
-    console.log(`${''.padEnd(32)} plain runs ${plain.map(sec).join(', ')}; uber runs ${uber.map(sec).join(', ')}`);
+    const [p, u, j] = [median(plain), median(uber), median(same)];
+    const paired = (xs: number[]): string => median(xs.map((x, i) => x / plain[i]!)).toFixed(2);
+    console.log(`${s.name.padEnd(32)} plain ${sec(p)}  uber ${sec(u)}  uber − plain ${sec(u - p)}  uber / plain ${(u / p).toFixed(2)} (paired ${paired(uber)})`);
+    console.log(`${''.padEnd(32)} uber --jobs ${s.profiles} (plain's worker count) ${sec(j)}  − plain ${sec(j - p)}  / plain ${(j / p).toFixed(2)} (paired ${paired(same)})`);
+    console.log(`${''.padEnd(32)} plain runs ${plain.map(sec).join(', ')}; uber runs ${uber.map(sec).join(', ')}; uber --jobs ${s.profiles} runs ${same.map(sec).join(', ')}`);
     if (TRACE) {
       const r = spawnSync(process.execPath, uberArgv, { cwd: dir, env: { ...env, UBER_TRACE: '1' }, encoding: 'utf8' });
       const at = r.stderr.indexOf('uber: phase trace');
