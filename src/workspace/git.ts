@@ -111,11 +111,15 @@ const TRUSTED_ENV = {
   allowUnsafeDiffExternal: true,
 } as const;
 
-/** How a git run by simple-git ended: its exit code and its output (stderr first). */
+/** How a git run by simple-git ended: its exit code and what it wrote (read only when the call fails). */
 interface Ended {
   readonly exitCode: number;
-  readonly out: string;
+  readonly stdErr: readonly Buffer[];
+  readonly stdOut: readonly Buffer[];
 }
+
+/** An ended git's output, stderr first, for its message. */
+const outputOf = (ended: Ended): string => Buffer.concat([...ended.stdErr, ...ended.stdOut]).toString('utf8');
 
 /** A folder's simple-git client: its calls run one after another, each with git()'s guarantees. */
 export interface RepoGit {
@@ -123,7 +127,8 @@ export interface RepoGit {
    * Runs one simple-git call: gitEnv's no-prompt env; argv only, its argument checks on; git leads its own process
    * group, as with run(), which exec/adopt.ts registers with the sentinel, signals on abort (simple-git's abort plugin
    * also stops the call at once) and kills after git exits; a failure becomes GitError with git's own words. `label`
-   * names the command in messages. `onProgress` gets git's progress (clone, fetch: pass `--progress`).
+   * names the command in messages. `onProgress` gets git's progress (clone, fetch: pass `--progress`); only on a
+   * client made with `progress`.
    */
   call<T>(label: readonly string[], fn: (g: SimpleGit) => Promise<T>, opts?: { onProgress?: ((p: GitProgress) => void) | undefined }): Promise<T>;
 }
@@ -133,18 +138,22 @@ export interface RepoGit {
  * (median of 9 rounds of 40, in one process): one clone's inspection (status and HEAD) on run() 8.32 ms, through a
  * kept client 9.88 ms, through a new client per call 11.28 ms (its plugin store, scheduler and loggers, built and thrown
  * away each time); `git status` alone 7.71 ms on run(), 9.01 ms through a client. What remains is simple-git's own
- * (a `debug` logger built for each task and step, a stdin pipe git never reads, its plugin chain); it was ~5 ms a call
- * while exec/adopt.ts used an AsyncLocalStorage (see there). `GIT_OPTIONAL_LOCKS=0`: its status never refreshes the
- * index of a clone someone may be working in (fetch and clone take no optional locks).
+ * (a `debug` logger built for each task and step, its plugin chain); it was ~5 ms a call while exec/adopt.ts used an
+ * AsyncLocalStorage (see there). So the client keeps its chain short: git's stdin is /dev/null, not the pipe
+ * simple-git opens and never writes (0.4-0.8 ms a call, measured: one more socket pair and stream per child; nor can
+ * git ever wait on it); git's output is copied into a message only when the call fails; and the progress plugin and
+ * the stderr reader are added only to a client made with `progress` (the live rows' clone or fetch).
+ * `GIT_OPTIONAL_LOCKS=0`: its status never refreshes the index of a clone someone may be working in (fetch and clone
+ * take no optional locks).
  */
-export function repoGit(cwd: string, ctx: GitCtx): RepoGit {
+export function repoGit(cwd: string, ctx: GitCtx, opts: { readonly progress?: boolean | undefined } = {}): RepoGit {
   // what the current call's git did, and where its progress goes: one call at a time (the chain below)
   const now: { ended?: Ended | undefined; onProgress?: ((p: GitProgress) => void) | undefined } = {};
   let chain: Promise<unknown> = Promise.resolve();
   let client: SimpleGit | undefined;
   const mark = adoptMark(); // the client's children carry it: adopt() knows them by it
-  const make = (): SimpleGit =>
-    simpleGit({
+  const make = (): SimpleGit => {
+    const made = simpleGit({
       baseDir: cwd,
       binary: 'git',
       maxConcurrentProcesses: 1,
@@ -156,40 +165,42 @@ export function repoGit(cwd: string, ctx: GitCtx): RepoGit {
       unsafe: TRUSTED_ENV,
       // the plugin puts --progress where git reads it; the updates are read below, every one (the plugin reports only
       // the first of each chunk of git's stderr, and on a loaded machine a chunk holds many: the row stood still)
-      progress: () => undefined,
+      ...(opts.progress ? { progress: () => undefined } : {}),
       // simple-git lets a failing git pass when it wrote nothing on stderr: any exit but 0 fails here
       errors: (error, result) => {
-        const ended = (now.ended = { exitCode: result.exitCode, out: Buffer.concat([...result.stdErr, ...result.stdOut]).toString('utf8') });
-        return error ?? (result.exitCode !== 0 ? Buffer.from(ended.out || `exit code ${result.exitCode}`) : undefined);
+        const ended = (now.ended = result);
+        return error ?? (result.exitCode !== 0 ? Buffer.from(outputOf(ended) || `exit code ${result.exitCode}`) : undefined);
       },
-    })
-      .env({ ...gitEnv(ctx.env), ...sentinelEnv(), ...mark.env, GIT_OPTIONAL_LOCKS: '0' })
-      .outputHandler((_command, _stdout, stderr) => {
-        stderr.on('data', (chunk: Buffer) => {
-          const to = now.onProgress;
-          if (to) for (const p of progressIn(chunk.toString('utf8'))) to(p);
-        });
+    }).env({ ...gitEnv(ctx.env), ...sentinelEnv(), ...mark.env, GIT_OPTIONAL_LOCKS: '0' });
+    if (!opts.progress) return made;
+    return made.outputHandler((_command, _stdout, stderr) => {
+      stderr.on('data', (chunk: Buffer) => {
+        const to = now.onProgress;
+        if (to) for (const p of progressIn(chunk.toString('utf8'))) to(p);
       });
+    });
+  };
   const once = async <T>(label: readonly string[], fn: (g: SimpleGit) => Promise<T>, progress: ((p: GitProgress) => void) | undefined): Promise<T> => {
     now.ended = undefined;
     now.onProgress = progress;
     try {
       client ??= make(); // here, so a missing folder is a GitError like git's own failures
       const g = client;
-      return await adopt(mark, { signal: ctx.signal, graceMs: GRACE_MS }, () => fn(g));
+      return await adopt(mark, { signal: ctx.signal, graceMs: GRACE_MS, stdin: 'ignore' }, () => fn(g));
     } catch (e) {
       const cancelled = ctx.signal.aborted;
       // a refusal by simple-git itself (an unsafe argument, a missing folder) before git ran: its own words
       const ended = now.ended as Ended | undefined; // set by the errors plugin while git ran
-      const out = ended && !(e instanceof GitPluginError) ? ended.out : e instanceof Error ? e.message : String(e);
+      const out = ended && !(e instanceof GitPluginError) ? outputOf(ended) : e instanceof Error ? e.message : String(e);
       throw new GitError(label, { ok: false, out: out.trim(), raw: out, exitCode: ended?.exitCode, cancelled }, ctx.env);
     } finally {
       now.onProgress = undefined;
     }
   };
   return {
-    call(label, fn, opts = {}) {
-      const next = chain.then(() => once(label, fn, opts.onProgress));
+    call(label, fn, callOpts = {}) {
+      if (callOpts.onProgress && !opts.progress) throw new Error('repoGit: progress needs a client made with { progress: true }');
+      const next = chain.then(() => once(label, fn, callOpts.onProgress));
       chain = next.catch(() => undefined);
       return next;
     },

@@ -84,7 +84,7 @@ async function clone(repo: WorkspaceRepo, branch: string, ctx: GitCtx, step: OnS
   step('clone');
   // A partial clone (blobs fetched on demand); git falls back to a full clone where the remote does not allow filters.
   // On Ctrl-C git removes its half clone.
-  await transfer('clone', ['--filter=blob:none', `--branch=${target.name}`], [repo.url, repo.dir], repoGit(parent, ctx), parent, ctx, step, progress);
+  await transfer('clone', ['--filter=blob:none', `--branch=${target.name}`], [repo.url, repo.dir], repoGit(parent, ctx, { progress }), parent, ctx, step, progress);
   return { ...base, branch: target.name, fallback: target.fallback, commit: await refCommit(repo.dir, `refs/heads/${target.name}`, repoGit(repo.dir, ctx)), status: 'cloned' };
 }
 
@@ -128,7 +128,7 @@ async function ensureTracked(name: string, dir: string, g: RepoGit, ctx: GitCtx)
 async function update(repo: WorkspaceRepo, branch: string, ctx: GitCtx, step: OnStep, progress: boolean): Promise<SyncOutcome> {
   const base = { repo: repo.name, dir: repo.dir };
   step('inspect');
-  const g = repoGit(repo.dir, ctx); // one simple-git client for the repo's calls (see repoGit)
+  const g = repoGit(repo.dir, ctx, { progress }); // one simple-git client for the repo's calls (see repoGit)
   const state: LocalState = await inspectClone(repo.dir, ctx, g);
   const here = { ...base, branch: state.branch, fallback: false, commit: state.commit };
   if (state.unsafe || !state.commit) return { ...here, status: 'skipped', reason: state.unsafe ?? 'the clone has no commits yet' };

@@ -60,4 +60,22 @@ describe('exec/adopt', function () {
     process.kill(other, 'SIGKILL');
     await outside.done;
   });
+
+  it("with stdin 'ignore', a child whose library left stdin unset reads /dev/null; one that chose its stdin keeps it", async () => {
+    const fd0 = (stdio?: 'pipe'): Promise<string> =>
+      new Promise((resolve) => {
+        const child = spawn('sh', ['-c', 'readlink /proc/self/fd/0'], { env: { ...process.env, ...mark.env }, ...(stdio ? { stdio } : {}) });
+        let out = '';
+        child.stdout.on('data', (b: Buffer) => (out += String(b)));
+        child.once('close', () => resolve(out.trim()));
+      });
+    const mark = adoptMark();
+    const ac = new AbortController();
+    const unset = await adopt(mark, { signal: ac.signal, graceMs: 2000, stdin: 'ignore' }, () => fd0());
+    assert.equal(unset, '/dev/null');
+    const chosen = await adopt(mark, { signal: ac.signal, graceMs: 2000, stdin: 'ignore' }, () => fd0('pipe'));
+    assert.match(chosen, /^(pipe|socket):/);
+    const plain = await adopt(mark, { signal: ac.signal, graceMs: 2000 }, () => fd0());
+    assert.match(plain, /^(pipe|socket):/, 'without the option, as the library chose');
+  });
 });
