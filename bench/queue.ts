@@ -7,18 +7,21 @@
 // as today on lock files, the three machines being project folders on this host that share one lease folder.
 // Usage: npx tsx bench/queue.ts [rounds=1] [modes=queue,static,static-pool]   (needs a build: node dist/bin.js)
 // Rounds interleave the modes (queue, static, … then again), and each line says the load average when it began.
+// UBER_BIN_B=<another dist/bin.js>: an interleaved A/B, each mode run by both builds in every round (A B, then B A).
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import dynalite from 'dynalite';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { findOverlaps, readAudit } from '../src/lease/audit.js';
 
 const ROUNDS = Number(process.argv[2] ?? 1);
 const MODES = (process.argv[3] ?? 'queue,static,static-pool').split(',') as Mode[];
-const UBER = process.env.UBER_BIN ?? path.join(path.resolve(fileURLToPath(new URL('..', import.meta.url))), 'dist', 'bin.js'); // UBER_BIN: another build, for an A/B
+const UBER = process.env.UBER_BIN ?? path.join(path.resolve(fileURLToPath(new URL('..', import.meta.url))), 'dist', 'bin.js'); // UBER_BIN: another build
+const BUILDS: readonly { readonly name: string; readonly bin: string }[] = [{ name: process.env.UBER_BIN_B ? 'A' : '', bin: UBER }, ...(process.env.UBER_BIN_B ? [{ name: 'B', bin: process.env.UBER_BIN_B }] : [])];
 const MACHINES = 3;
 const JOBS = 3;
 const ACCOUNTS = ['acct-1', 'acct-2', 'acct-3', 'acct-4'];
@@ -85,25 +88,27 @@ interface Span {
   e: number;
 }
 
-function run(dir: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; err: string }> {
+function run(bin: string, dir: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; err: string; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn('nice', [process.execPath, UBER, ...args], { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('nice', [process.execPath, bin, ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
     child.stderr.on('data', (b: Buffer) => (err += b.toString()));
-    child.on('close', (code) => resolve({ code, err }));
+    child.on('close', (code) => resolve({ code, err, out }));
   });
 }
 
 type Mode = 'queue' | 'static' | 'static-pool';
 
-async function measure(mode: Mode, round: number, poolUrl: string): Promise<{ wall: number; span: number; bound: number; perMachine: number[]; firstTest: number[]; lastEnd: number; gap: { p50: number; p90: number; sum: number; parts: number[] } }> {
+async function measure(mode: Mode, round: number, poolUrl: string, build: (typeof BUILDS)[number]): Promise<{ wall: number; span: number; bound: number; perMachine: number[]; firstTest: number[]; lastEnd: number; gap: { p50: number; p90: number; sum: number; parts: number[] } }> {
   writeFileSync(log, '');
   writeFileSync(path.join(root, 'aws'), [...ACCOUNTS, 'pool'].map((p) => `[profile ${p}]\nregion = us-east-1\n${p === 'pool' ? `endpoint_url = ${poolUrl}\n` : ''}`).join('\n'));
   writeFileSync(path.join(root, 'creds'), '[pool]\naws_access_key_id = AKIAPOOL\naws_secret_access_key = x\n');
-  const dirs = Array.from({ length: MACHINES }, (_, k) => machineDir(k + 1, mode, round));
+  const dirs = Array.from({ length: MACHINES }, (_, k) => machineDir(k + 1, `${mode}${build.name}`, round));
   const t0 = performance.now();
   const t0Epoch = Date.now();
-  const runId = `bench-${process.pid}-${round}`;
+  const runId = `bench-${process.pid}-${round}${build.name}`;
   const results = await Promise.all(
     dirs.map((dir, k) => {
       const env = { PATH: process.env.PATH, HOME: dir, CI: '1', AWS_CONFIG_FILE: path.join(root, 'aws'), AWS_SHARED_CREDENTIALS_FILE: path.join(root, 'creds'), BENCH_MACHINE: `m${k + 1}` };
@@ -111,13 +116,17 @@ async function measure(mode: Mode, round: number, poolUrl: string): Promise<{ wa
         mode === 'queue'
           ? ['test', '--jobs', String(JOBS), '--pool', 'dynamodb:pool/uber-bench', '--queue', '--run-id', runId, '--reporter', 'dot']
           : ['test', '--jobs', String(JOBS), '--shard', `${k + 1}/${MACHINES}`, ...(mode === 'static-pool' ? ['--pool', 'dynamodb:pool/uber-bench'] : []), '--reporter', 'dot'];
-      return run(dir, args, { ...env, ...(mode === 'queue' ? { CIRCLE_NODE_TOTAL: String(MACHINES) } : {}) });
+      return run(build.bin, dir, args, { ...env, ...(mode === 'queue' ? { CIRCLE_NODE_TOTAL: String(MACHINES) } : {}) });
     }),
   );
   const wall = performance.now() - t0;
   const spans = readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Span);
   const bad = results.findIndex((r) => r.code !== 0);
-  if (bad >= 0) throw new Error(`${mode}: machine ${bad + 1} exited ${results[bad]!.code}: ${results[bad]!.err.slice(-3000)}`);
+  if (bad >= 0) {
+    const kept = path.join(os.tmpdir(), `uber-bench-queue-failed-${process.pid}-${round}${build.name}.txt`);
+    writeFileSync(kept, `${results[bad]!.out}\n${results[bad]!.err}`);
+    throw new Error(`${mode}: machine ${bad + 1} exited ${results[bad]!.code} (its whole output: ${kept}): ${results[bad]!.err.slice(-3000)}`);
+  }
   const seen = new Map<string, number>();
   for (const s of spans) seen.set(s.t, (seen.get(s.t) ?? 0) + 1);
   if (seen.size !== TESTS || [...seen.values()].some((n) => n !== 1)) throw new Error(`${mode}: ${seen.size}/${TESTS} tests ran, some not exactly once`);
@@ -162,22 +171,53 @@ const median = (xs: number[]): number => {
 };
 
 const server = dynalite({ createTableMs: 0 });
+/** Calls dynalite served during the current round, by operation, and its own time on them (the table's load). */
+const calls = new Map<string, { n: number; ms: number }>();
+server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+  const op = String(req.headers['x-amz-target'] ?? '?').split('.').pop()!;
+  const t = performance.now();
+  res.once('finish', () => {
+    const c = calls.get(op) ?? { n: 0, ms: 0 };
+    c.n += 1;
+    c.ms += performance.now() - t;
+    calls.set(op, c);
+  });
+});
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 const poolUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-const rows: Record<Mode, Awaited<ReturnType<typeof measure>>[]> = { queue: [], static: [], 'static-pool': [] };
+type Row = Awaited<ReturnType<typeof measure>>;
+const rows = new Map<string, Row[]>(); // by mode and build
+const rowsOf = (key: string): Row[] => rows.get(key) ?? [];
 try {
   console.log(`${Object.keys(SUITE).length} files, ${TESTS} tests (${sec(Object.values(SUITE).flat().reduce((a, b) => a + b, 0))} of test time); ${MACHINES} machines × ${JOBS} workers on ${ACCOUNTS.length} accounts; history drifted ±40%.`);
+  if (BUILDS.length > 1) console.log(`A/B: A = ${BUILDS[0]!.bin}, B = ${BUILDS[1]!.bin}`);
   for (let round = 1; round <= ROUNDS; round++) {
     for (const mode of MODES) {
-      const load = os.loadavg()[0]!.toFixed(1);
-      const r = await measure(mode, round, poolUrl);
-      rows[mode].push(r);
-      console.log(`round ${round} ${mode.padEnd(11)} (load ${load}): makespan ${sec(r.span)} = ${(r.span / r.bound).toFixed(2)}× the bound ${sec(r.bound)}; machines done at ${r.perMachine.map(sec).join(', ')}; wall ${sec(r.wall)} (first test at ${r.firstTest.map(sec).join(', ')}; last test ended at ${sec(r.lastEnd)}); account hand-over gaps p50 ${r.gap.p50} ms (test end → release ${r.gap.parts[0]}, → next take ${r.gap.parts[1]}, → next test ${r.gap.parts[2]}), p90 ${r.gap.p90} ms, ${sec(r.gap.sum)} in all`);
+      for (const build of round % 2 ? BUILDS : [...BUILDS].reverse()) {
+        const key = `${mode}${build.name ? ` ${build.name}` : ''}`;
+        const load = os.loadavg()[0]!.toFixed(1);
+        calls.clear();
+        const r = await measure(mode, round, poolUrl, build);
+        rows.set(key, [...rowsOf(key), r]);
+        console.log(`round ${round} ${key.padEnd(13)} (load ${load}): makespan ${sec(r.span)} = ${(r.span / r.bound).toFixed(2)}× the bound ${sec(r.bound)}; machines done at ${r.perMachine.map(sec).join(', ')}; wall ${sec(r.wall)} (first test at ${r.firstTest.map(sec).join(', ')}; last test ended at ${sec(r.lastEnd)}); account hand-over gaps p50 ${r.gap.p50} ms (test end → release ${r.gap.parts[0]}, → next take ${r.gap.parts[1]}, → next test ${r.gap.parts[2]}), p90 ${r.gap.p90} ms, ${sec(r.gap.sum)} in all`);
+        const all = [...calls.values()].reduce((a, c) => ({ n: a.n + c.n, ms: a.ms + c.ms }), { n: 0, ms: 0 });
+        if (all.n > 0) console.log(`  dynalite: ${all.n} calls (${(all.n / TESTS).toFixed(1)} a test), ${(all.ms / all.n).toFixed(1)} ms each in the server on average: ${[...calls].sort((a, b) => b[1].n - a[1].n).map(([op, c]) => `${op} ${c.n} (${(c.ms / c.n).toFixed(1)} ms)`).join(', ')}`);
+      }
     }
   }
-  const ratio = (m: Mode): string => (rows[m].length ? `${median(rows[m].map((r) => r.span / r.bound)).toFixed(2)}×` : 'not run');
-  const gaps = (m: Mode): string => (rows[m].length ? `hand-over p50 ${median(rows[m].map((r) => r.gap.p50))} ms` : '');
-  console.log(`median over ${ROUNDS} round${ROUNDS > 1 ? 's' : ''}: queue ${ratio('queue')} the bound (target ≤ 1.10; ${gaps('queue')}), static shards ${ratio('static')} (lock files; ${gaps('static')}), ${ratio('static-pool')} (on the DynamoDB pool; ${gaps('static-pool')}).`);
+  for (const build of BUILDS) {
+    const ratio = (m: Mode): string => {
+      const rs = rowsOf(`${m}${build.name ? ` ${build.name}` : ''}`);
+      return rs.length ? `${median(rs.map((r) => r.span / r.bound)).toFixed(2)}× (hand-over p50 ${median(rs.map((r) => r.gap.p50))} ms)` : 'not run';
+    };
+    console.log(`${build.name ? `build ${build.name}, ` : ''}median over ${ROUNDS} round${ROUNDS > 1 ? 's' : ''}: queue ${ratio('queue')} the bound (target ≤ 1.10), static shards ${ratio('static')} on lock files, ${ratio('static-pool')} on the DynamoDB pool.`);
+  }
+  if (BUILDS.length > 1) {
+    for (const mode of MODES) {
+      const [a, b] = [rowsOf(`${mode} A`), rowsOf(`${mode} B`)];
+      console.log(`${mode}: B/A makespan, paired by round: ${a.map((r, i) => (b[i]!.span / r.span).toFixed(2)).join(', ')} (median ${median(a.map((r, i) => b[i]!.span / r.span)).toFixed(2)})`);
+    }
+  }
 } finally {
   server.close();
   rmSync(root, { recursive: true, force: true });

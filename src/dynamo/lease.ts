@@ -36,6 +36,8 @@ export interface LeaseItem extends Holder {
   readonly reclaimedFrom: string;
   /** Held between two tests of one holder (SharedPool.park): its last test ended, so a taker takes nothing back. */
   readonly kept: boolean;
+  /** The waiting-line ticket of the acquisition that took it ('' when it took without waiting): that waiter is served. */
+  readonly ticket: string;
 }
 
 /** What a take found: the lease, and the item it replaced (an expired holder's, when taken back). */
@@ -60,7 +62,7 @@ export function toLeaseItem(item: Record<string, AttributeValue> | undefined): L
   return {
     profile: item.pk.S.slice('lease#'.length), state: str('state') === 'held' ? 'held' : 'free', token: num('token'), leaseId: str('owner'), who: str('who'), host: str('host'),
     pid: num('pid'), space: str('space'), pidStart: item.pidStart?.N ? Number(item.pidStart.N) : null, test: opt('test'), file: opt('file'), kind: str('kind') === 'deploy' ? 'deploy' : 'test', run: opt('run'), since: num('since'), beat: num('beat'),
-    expires: num('expires'), dirty: item.dirty?.BOOL === true, reclaimedFrom: str('reclaimedFrom'), kept: item.kept?.BOOL === true,
+    expires: num('expires'), dirty: item.dirty?.BOOL === true, reclaimedFrom: str('reclaimedFrom'), kept: item.kept?.BOOL === true, ticket: str('ticket'),
   };
 }
 
@@ -161,17 +163,23 @@ export class LeaseTable {
    * Takes the profile if the item is still as `seen` (same token) and free, or held but expired before `cutoff` (the
    * taker's clock minus the skew margin), or held by `dead` (a holder the taker saw die), or by `resume` (the
    * taker's own kept lease, which the new one follows: nothing is taken back). A write with an unknown outcome is
-   * re-read: ours when the item names us.
+   * re-read: ours when the item names us. `ticket`: the taker's place in the waiting line, named in the item so that
+   * the waiters behind it see it served as they read the items, before its ticket is gone.
    */
-  async take(profile: string, seen: LeaseItem | undefined, me: Holder, at: { now: number; leaseMs: number; cutoff: number; dead?: string | undefined; resume?: string | undefined }): Promise<TakeResult> {
+  async take(
+    profile: string,
+    seen: LeaseItem | undefined,
+    me: Holder,
+    at: { now: number; leaseMs: number; cutoff: number; dead?: string | undefined; resume?: string | undefined; ticket?: string | undefined },
+  ): Promise<TakeResult> {
     const token = (seen?.token ?? 0) + 1;
     // taken back from a holder that did not end its lease (a kept item's holder had: its test ended)
     const expired = seen?.state === 'held' && at.resume === undefined && !seen.kept;
-    const names: Record<string, string> = { '#pk': 'pk', '#state': 'state', '#token': 'token', '#expires': 'expires', '#owner': 'owner', '#who': 'who', '#host': 'host', '#pid': 'pid', '#test': 'test', '#file': 'file', '#kind': 'kind', '#run': 'run', '#since': 'since', '#beat': 'beat', '#lease': 'leaseMs', '#dirty': 'dirty', '#from': 'reclaimedFrom', '#space': 'space', '#pidStart': 'pidStart', '#kept': 'kept' };
+    const names: Record<string, string> = { '#pk': 'pk', '#state': 'state', '#token': 'token', '#expires': 'expires', '#owner': 'owner', '#who': 'who', '#host': 'host', '#pid': 'pid', '#test': 'test', '#file': 'file', '#kind': 'kind', '#run': 'run', '#since': 'since', '#beat': 'beat', '#lease': 'leaseMs', '#dirty': 'dirty', '#from': 'reclaimedFrom', '#space': 'space', '#pidStart': 'pidStart', '#kept': 'kept', '#ticket': 'ticket' };
     const values: Record<string, AttributeValue> = {
       ':held': s('held'), ':token': n(token), ':owner': s(me.leaseId), ':who': s(me.who), ':host': s(me.host), ':pid': n(me.pid), ':space': s(me.space), ':pidStart': me.pidStart === null ? { NULL: true } : n(me.pidStart), ':test': s(me.test ?? ''), ':file': s(me.file ?? ''),
       ':kind': s(me.kind), ':run': s(me.run ?? ''), ':now': n(at.now), ':expires': n(at.now + at.leaseMs), ':lease': n(at.leaseMs),
-      ':dirty': { BOOL: expired || seen?.dirty === true }, ':from': s(expired ? seen.who : ''), ':no': { BOOL: false },
+      ':dirty': { BOOL: expired || seen?.dirty === true }, ':from': s(expired ? seen.who : ''), ':no': { BOOL: false }, ':ticket': s(at.ticket ?? ''),
     };
     let condition = 'attribute_not_exists(#pk)';
     if (seen) {
@@ -189,7 +197,7 @@ export class LeaseTable {
     const update = new UpdateItemCommand({
       TableName: this.table,
       Key: itemKey(leasePk(profile), SK),
-      UpdateExpression: 'SET #state = :held, #token = :token, #owner = :owner, #who = :who, #host = :host, #pid = :pid, #space = :space, #pidStart = :pidStart, #test = :test, #file = :file, #kind = :kind, #run = :run, #since = :now, #beat = :now, #expires = :expires, #lease = :lease, #dirty = :dirty, #from = :from, #kept = :no',
+      UpdateExpression: 'SET #state = :held, #token = :token, #owner = :owner, #who = :who, #host = :host, #pid = :pid, #space = :space, #pidStart = :pidStart, #test = :test, #file = :file, #kind = :kind, #run = :run, #since = :now, #beat = :now, #expires = :expires, #lease = :lease, #dirty = :dirty, #from = :from, #kept = :no, #ticket = :ticket',
       ConditionExpression: condition,
       // every name must be used: the seen case does not test #pk
       ExpressionAttributeNames: seen ? Object.fromEntries(Object.entries(names).filter(([k]) => k !== '#pk')) : names,

@@ -131,7 +131,7 @@ export class SharedLease implements HeldLease {
     if (this.o.audit) appendAudit(this.o.audit, this.record(now(), 'released'));
     this.controller.abort(new LeaseEndedError(`lease ${this.leaseId} on "${this.profile}" ended`));
     const h = this.o.holder;
-    return { ...h, profile: this.profile, state: 'held', token: this.token, since: this.start, beat: this.start, expires: this.deadline, dirty: false, reclaimedFrom: '', kept: true };
+    return { ...h, profile: this.profile, state: 'held', token: this.token, since: this.start, beat: this.start, expires: this.deadline, dirty: false, reclaimedFrom: '', kept: true, ticket: '' };
   }
 
   /**

@@ -98,7 +98,10 @@ export class SharedPool implements LeaseSource {
       }
     }
     let ticket: string | undefined;
+    let entered = Infinity; // when the ticket was in
     let touched = 0;
+    let touching = false;
+    let got = false;
     let delay = MIN_POLL_MS;
     let line: { tickets: readonly Ticket[]; at: number } | undefined;
     let k = Infinity; // waiters ahead, as last read
@@ -113,38 +116,48 @@ export class SharedPool implements LeaseSource {
     try {
       for (;;) {
         opts.signal?.throwIfAborted();
-        // the head of the line needs no new reading: nobody can come before it
-        const stale = !line || (k > 0 && now() - line.at >= LINE_EVERY_MS);
+        // the head of the line needs no new reading once it has one from after its ticket was in: nobody can come before it
+        const stale = !line || (k > 0 ? now() - line.at >= LINE_EVERY_MS : line.at < entered);
         const [items] = await Promise.all([this.table.readMany(this.o.profiles), stale ? readLine() : undefined]);
         const at = now();
+        // waiters whose take has landed (the item names their ticket): served, though their tickets may still be in line
+        const served = new Set([...items.values()].flatMap((it) => (it?.state === 'held' && it.ticket ? [it.ticket] : [])));
         const free = this.o.profiles.filter((p) => this.available(items.get(p), at));
         for (const p of [...freeSince.keys()]) if (!free.includes(p)) freeSince.delete(p);
         for (const p of free) if (!freeSince.has(p)) freeSince.set(p, at);
-        k = this.ahead(line, ticket, mine);
+        k = this.ahead(line, ticket, mine, served);
         if (k >= free.length && free.length > 0 && !stale) {
           // the line read earlier puts others first; they may have been served meanwhile
           await readLine();
-          k = this.ahead(line, ticket, mine);
+          k = this.ahead(line, ticket, mine, served);
         }
         // the k-th oldest waiter takes the k-th free profile; one the waiters ahead leave free too long is fair game
         const turn = k < free.length ? [...free.slice(k), ...free.slice(0, k)] : free.filter((p) => at - freeSince.get(p)! >= TURN_GRACE_MS);
         for (const p of turn) {
-          const lease = await this.take(p, items.get(p), meta, opts.signal);
+          const lease = await this.take(p, items.get(p), meta, opts.signal, { ticket });
           if (lease) {
             lease.waitMs = now() - t0;
             // nobody else in the line as read (this process's own ticket aside): its next test may follow on
             this.quiet = line !== undefined && line.tickets.every((t) => t.sk === ticket || this.dead(t, line!.at) || !t.profiles.some((x) => mine.has(x)));
+            got = true;
             return lease;
           }
         }
         if (opts.timeoutMs && now() - t0 >= opts.timeoutMs) throw new LeaseTimeoutError(await this.describeWait(opts.timeoutMs));
         if (ticket === undefined) {
-          ticket = await this.waiters.enter(this.o.who, this.o.profiles, t0).catch(() => undefined);
+          const mineNow = await this.waiters.enter(this.o.who, this.o.profiles, t0).catch(() => undefined);
+          ticket = mineNow?.sk;
+          entered = now();
           touched = at;
-          line = undefined; // read again with our ticket in it
-        } else if (at - touched > TICKET_REFRESH_MS) {
-          await this.waiters.touch(ticket, at).catch(() => undefined);
+          // placed in the reading it has, behind the others there: read again in turn (LINE_EVERY_MS), or at once
+          // when first in it (the head of the line reads it no more, and a ticket may have come in meanwhile)
+          line = line && mineNow ? { tickets: [...line.tickets, mineNow].sort((x, y) => (x.sk < y.sk ? -1 : x.sk > y.sk ? 1 : 0)), at: line.at } : undefined;
+          k = this.ahead(line, ticket, mine, served);
+        } else if (at - touched > TICKET_REFRESH_MS && !touching) {
+          // off the watch: a refresh that waited for its reply would leave a freed account unseen meanwhile
+          touching = true;
           touched = at;
+          void this.waiters.touch(ticket, at).catch(() => undefined).finally(() => (touching = false));
         }
         // a waiter that a release could serve watches closely; the others back off
         delay = ticket !== undefined && k < this.o.profiles.length ? Math.min(MAX_POLL_MS, HEAD_POLL_MS * 4 ** k) : Math.min(MAX_POLL_MS, delay * 1.6);
@@ -152,7 +165,10 @@ export class SharedPool implements LeaseSource {
         await sleep(Math.min(left, delay * (0.5 + Math.random() / 2)), opts.signal);
       }
     } finally {
-      if (ticket !== undefined) await this.waiters.leave(ticket).catch(() => undefined);
+      // with a lease, the ticket goes while its test starts: waiting for the delete would hold the test back a round
+      // trip (the others read a ticket gone a moment late, as they would any reading); a waiter that gives up waits for it
+      const leaving = ticket === undefined ? undefined : this.waiters.leave(ticket).catch(() => undefined);
+      if (!got) await leaving;
     }
   }
 
@@ -161,25 +177,35 @@ export class SharedPool implements LeaseSource {
     return readAt - t.beat > TICKET_STALE_MS || deadHere(t);
   }
 
-  /** Live waiters ahead of `ticket` (all of them before it has one) that want one of our profiles, in the last reading of the line. */
-  private ahead(line: { tickets: readonly Ticket[]; at: number } | undefined, ticket: string | undefined, mine: ReadonlySet<string>): number {
+  /**
+   * Live waiters ahead of `ticket` (all of them before it has one) that want one of our profiles, in the last reading of
+   * the line, less those the items read since show served.
+   */
+  private ahead(line: { tickets: readonly Ticket[]; at: number } | undefined, ticket: string | undefined, mine: ReadonlySet<string>, served: ReadonlySet<string>): number {
     let k = 0;
     for (const t of line?.tickets ?? []) {
       if (t.sk === ticket) return k;
-      if (!this.dead(t, line!.at) && t.profiles.some((p) => mine.has(p))) k += 1;
+      if (!this.dead(t, line!.at) && !served.has(t.sk) && t.profiles.some((p) => mine.has(p))) k += 1;
     }
     return k;
   }
 
   /** One conditional take; the cleanup command runs first when the account was taken back or left dirty. */
-  private async take(profile: string, seen: LeaseItem | undefined, meta: LeaseMetaLike, signal: AbortSignal | undefined, resume?: string): Promise<SharedLease | undefined> {
+  private async take(
+    profile: string,
+    seen: LeaseItem | undefined,
+    meta: LeaseMetaLike,
+    signal: AbortSignal | undefined,
+    o: { resume?: string | undefined; ticket?: string | undefined } = {},
+  ): Promise<SharedLease | undefined> {
+    const { resume, ticket } = o;
     const holder: Holder = {
       leaseId: newLeaseId(), who: this.o.who, host: HOST, pid: process.pid, space: SPACE, pidStart: SELF_START, test: meta.test ?? null, file: meta.file ?? null,
       kind: meta.kind === 'deploy' ? 'deploy' : 'test', run: meta.run ?? this.o.run ?? null,
     };
     const sentAt = now();
     const dead = resume === undefined && seen?.state === 'held' && deadHere(seen) ? seen.leaseId : undefined;
-    const r = await this.table.take(profile, seen, holder, { now: sentAt, leaseMs: this.o.leaseMs, cutoff: sentAt - this.skewMs, dead, resume });
+    const r = await this.table.take(profile, seen, holder, { now: sentAt, leaseMs: this.o.leaseMs, cutoff: sentAt - this.skewMs, dead, resume, ticket });
     if (!r.ok) return undefined;
     if (now() >= sentAt + this.o.leaseMs - this.skewMs) {
       // the take's reply came too late to use the lease (a slow call, a stopped process): give it back, take again
@@ -291,7 +317,7 @@ export class SharedPool implements LeaseSource {
     const at = now();
     const line = await this.waiters.list().catch(() => undefined);
     const waited = !line || line.some((t) => !this.dead(t, at) && t.profiles.includes(kept.profile));
-    const lease = waited ? undefined : await this.take(kept.profile, kept, meta, signal, kept.leaseId).catch(() => undefined);
+    const lease = waited ? undefined : await this.take(kept.profile, kept, meta, signal, { resume: kept.leaseId }).catch(() => undefined);
     if (!lease) {
       this.quiet = false;
       await this.table.release(kept.profile, kept.leaseId, kept.token, { dirty: false }).catch(() => undefined);

@@ -27,8 +27,8 @@ export class Waiters {
     private readonly table: string,
   ) {}
 
-  /** Joins the line; the sort key orders by arrival (this clock), then a random tag. */
-  async enter(who: string, profiles: readonly string[], at: number): Promise<string> {
+  /** Joins the line; the sort key orders by arrival (this clock), then a random tag. The ticket as written. */
+  async enter(who: string, profiles: readonly string[], at: number): Promise<Ticket> {
     const sk = `${String(Math.floor(at)).padStart(15, '0')}#${randomBytes(6).toString('hex')}`;
     await this.client.send(
       new PutItemCommand({ TableName: this.table, Item: {
@@ -38,13 +38,16 @@ export class Waiters {
       }),
       call(),
     );
-    return sk;
+    return { sk, who, arrived: Math.floor(at), beat: at, profiles, space: SPACE, pid: process.pid, pidStart: SELF_START };
   }
 
-  /** Keeps the ticket alive for the others' eyes. */
+  /** Keeps the ticket alive for the others' eyes; refused once it has left (a late refresh never brings it back). */
   async touch(sk: string, at: number): Promise<void> {
     await this.client.send(
-      new UpdateItemCommand({ TableName: this.table, Key: itemKey(PK, sk), UpdateExpression: 'SET #beat = :beat', ExpressionAttributeNames: { '#beat': 'beat' }, ExpressionAttributeValues: { ':beat': { N: String(at) } } }),
+      new UpdateItemCommand({
+        TableName: this.table, Key: itemKey(PK, sk), UpdateExpression: 'SET #beat = :beat', ConditionExpression: 'attribute_exists(#pk)',
+        ExpressionAttributeNames: { '#beat': 'beat', '#pk': 'pk' }, ExpressionAttributeValues: { ':beat': { N: String(at) } },
+      }),
       call(),
     );
   }
