@@ -131,6 +131,30 @@ describe('e2e: uber run pipelines deploy and test per account', function () {
     assert.match(r.stderr, /no tests ran: no account deployed without a failure/);
     // mocha had started while they deployed; stopped before any test, its run says nothing (no "crashed" files)
     assert.doesNotMatch(r.stderr, /crashed|0 tests in/);
+    // mocha, started while the accounts deployed, was stopped with the test phase, not left waiting
+    assert.deepEqual(await waitForNoTagged(p.tag, 6000), [], 'no mocha or worker left');
+  });
+
+  it('UBER_TRACE=1 prints the phase trace: every account held, then mocha starts, each account is ready, then leased', async () => {
+    const p = project({ SLS_FIXTURE_SLEEP_BY_PROFILE: 'ci-1=100,ci-2=100,ci-3=300', UBER_TRACE: '1' });
+    made.push(p);
+    const r = await runUber(['run', '--branch', 'main'], { cwd: p.dir, env: p.env });
+    assert.equal(r.code, 0, r.stderr);
+    // the phase trace: "   812 ms  uber 4242           ci-1 ready (+3)", ms since uber started
+    const marks = [...r.stderr.matchAll(/^\s*(\d+) ms {2}(\w+) \d+\s+(.+?)(?: \(\+\d+\))?$/gm)].map((m) => ({ ms: Number(m[1]), role: m[2]!, phase: m[3]! }));
+    const at = (role: string, phase: string): number => {
+      const m = marks.find((x) => x.role === role && x.phase === phase);
+      assert.ok(m, `the trace has ${role} "${phase}": ${r.stderr}`);
+      return m.ms;
+    };
+    const held = at('uber', 'every account held: mocha gets its command line');
+    assert.ok(at('uber', 'deploy planned') <= held);
+    assert.ok(at('mocha', 'process started') >= held, `mocha started once every account was held: ${r.stderr}`);
+    const ready = PROFILES.map((profile) => at('uber', `${profile} ready`));
+    assert.ok(Math.min(...ready) >= held, `every account became ready after it was held: ${r.stderr}`);
+    assert.ok(at('worker', 'lease acquired') >= Math.min(...ready), `the first lease came after the first account was ready: ${r.stderr}`);
+    assert.ok(at('uber', 'deploys ended') >= Math.max(...ready));
+    assert.ok(at('uber', 'run finished') >= at('uber', 'mocha exited'));
   });
 
   it('a run with nothing to deploy (every pair unchanged in its account) tests at once, and its summary says so', async () => {
@@ -238,6 +262,7 @@ describe('e2e: uber run pipelines deploy and test per account', function () {
     }
     assert.equal(p.journal().length, 0, 'no deploy started');
     assert.deepEqual(readAuditLines(p.dir), [], 'no lease taken');
+    assert.deepEqual(await waitForNoTagged(p.tag, 6000), [], 'no process left');
   });
 
   for (const phase of ['deploy', 'test'] as const) {

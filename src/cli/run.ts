@@ -10,6 +10,7 @@ import { writeRunWaterfall } from '../pipeline/timeline.js';
 import { collectSecrets, Redactor } from '../redact.js';
 import { printSkips } from '../report/deploy-changed.js';
 import { printDeployEnd } from '../report/deploy-end.js';
+import { startTrace } from '../testrun/trace-run.js';
 import { syncWithView } from '../workspace/view.js';
 import { deployFlags, deployOptions } from './deploy.js';
 import type { Register } from './program.js';
@@ -30,8 +31,13 @@ function summaryOf(res: RunResult): string {
   });
 }
 
-/** The command behind the flags: the deploy shown as plain lines (mocha writes beside it), both ends printed; 0 or 1, or throws. */
+/**
+ * The command behind the flags: the deploy shown as plain lines (mocha writes beside it), both ends printed; 0 or 1, or
+ * throws. With --debug or UBER_TRACE=1 the phase trace of uber, mocha and its workers (src/testrun/trace.ts) is printed
+ * at the end, with when each account was held and ready.
+ */
 export async function runCommand(ctx: Ctx, flags: RunFlags): Promise<{ code: 0 | 1; result: RunResult }> {
+  const trace = startTrace(ctx);
   const redactor = new Redactor(collectSecrets(ctx.env));
   let view: DeployView | undefined;
   let res: RunResult;
@@ -40,22 +46,28 @@ export async function runCommand(ctx: Ctx, flags: RunFlags): Promise<{ code: 0 |
       sync: (opts) => syncWithView({ ...opts, json: false }),
       // plain lines, never a live tree: mocha's reporter writes at the same time
       onPlan: ({ pairs, profiles, changed }) => {
+        trace.mark('deploy planned');
         printSkips(ctx, changed);
         view = createView({ stderr: ctx.stderr, interactive: false }, pairs, profiles, redactor);
       },
       onNote: (line) => void ctx.stderr.write(`${redactor.redact(line)}\n`),
       onEvent: (e) => view?.onEvent(e),
-      onAccount: (c) =>
+      onAccount: (c) => {
+        trace.mark(`${c.profile} ${c.state}`);
         say(ctx, {
           ready: `uber run: ${c.profile} is deployed; its tests can lease it.`,
           failed: `uber run: a deploy into ${c.profile} failed; it will not be tested.`,
           skipped: `uber run: a repo did not sync, so ${c.profile} was not deployed; it will not be tested.`,
-        }[c.state]),
-      onTestsStart: (ready) =>
+        }[c.state]);
+      },
+      onTestsStart: (ready) => {
+        trace.mark('every account held: mocha gets its command line');
         say(ctx, ready.length > 0
           ? `uber run: tests start on ${ready.join(', ')}; the other accounts join as their deploys end.`
-          : 'uber run: tests start while every account deploys; each account joins as its deploys end.'),
+          : 'uber run: tests start while every account deploys; each account joins as its deploys end.');
+      },
       onDeployEnd: async (r) => {
+        trace.mark('deploys ended');
         await view?.finish();
         view = undefined;
         printDeployEnd(ctx, r, false, redactor);
@@ -70,6 +82,7 @@ export async function runCommand(ctx: Ctx, flags: RunFlags): Promise<{ code: 0 |
     const input = { start: res.times.start, profiles: res.deploy.profiles, outcomes: res.deploy.outcomes, tests, accounts: res.accounts, testStart: res.times.testStart };
     say(ctx, `uber run: deploys and tests on one time axis: ${writeRunWaterfall(input, path.join(res.tests.run?.reports ?? res.reports, 'run-waterfall.html'))}`);
   }
+  trace.finish();
   if (res.interrupted) throw ctx.signal.reason instanceof InterruptedError ? ctx.signal.reason : new InterruptedError('Interrupted: deploys and tests were stopped, children killed and every account released.');
   if (res.deploy.unsaved) throw new RunFailedError(res.deploy.unsaved);
   return { code: res.ok ? 0 : 1, result: res };
