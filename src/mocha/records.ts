@@ -10,8 +10,10 @@ import { specKey, type PluginSettings } from './settings.js';
 
 /** A test as the worker writes it: the run record's TestRecord (report/run.ts), tagged. */
 export type WorkerTestRecord = { k: 'test' } & TestRecord;
-/** `bail`: mocha's --bail was on for this file (so files it never started were skipped, not crashed). */
-/** `cpu`: the worker's CPU time (ms) as the file began; its first file's is what starting the worker cost. */
+/**
+ * `cpu`: the worker's CPU time (ms) as the file began; its first file's is what starting the worker cost.
+ * `bail`: mocha's --bail was on for this file (so files it never started were skipped, not crashed).
+ */
 export interface FileStartRecord { k: 'file-start'; file: string; pid: number; t: number; cpu?: number; bail?: boolean }
 export interface FileEndRecord { k: 'file-end'; file: string; pid: number; t: number; failures: number }
 /** The spec threw while mocha loaded it (a syntax error, a throwing import, `.only` in parallel mode). */

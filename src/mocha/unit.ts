@@ -8,6 +8,7 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type Mocha from 'mocha';
+import { median } from '../util/median.js';
 
 /** What a unit's generated file passes to loadUnit. */
 export interface UnitSpec {
@@ -86,19 +87,12 @@ function hooksOf(suite: Mocha.Suite): Mocha.Hook[] {
   return HOOK_LISTS.flatMap((h) => hookList(suite, h));
 }
 
-function median(xs: readonly number[]): number {
-  if (xs.length === 0) return 1;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
 /**
  * Which unit each test belongs to: contiguous runs in file order, cut where the running weight crosses each unit's
  * equal share (so a describe's tests, and its before/after hooks, mostly stay in one unit).
  */
 export function partition(titles: readonly string[], count: number, weights: Readonly<Record<string, number>>): number[] {
-  const fallback = median(titles.flatMap((t) => (weights[t] !== undefined ? [Math.max(0, weights[t])] : [])));
+  const fallback = median(titles.flatMap((t) => (weights[t] !== undefined ? [Math.max(0, weights[t])] : []))) ?? 1;
   const w = titles.map((t) => Math.max(0.001, weights[t] ?? fallback));
   const total = w.reduce((a, b) => a + b, 0);
   let before = 0;

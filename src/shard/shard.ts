@@ -1,6 +1,7 @@
 // Splits a suite across CI containers: files by timing history (LPT), profiles disjointly.
 import { UsageError } from '../errors.js';
 import { timingKey, type Timings } from '../timings/timings.js';
+import { median } from '../util/median.js';
 
 /** `index` is 1-based: 1..total. */
 export interface Shard {
@@ -34,13 +35,6 @@ export function shardFromEnv(env: NodeJS.ProcessEnv): Shard | undefined {
   return parseShard(`${Number(i) + 1}/${Number(n)}`);
 }
 
-function median(values: readonly number[]): number {
-  if (values.length === 0) return 1;
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] ?? 1) : ((s[mid - 1] ?? 1) + (s[mid] ?? 1)) / 2;
-}
-
 /** A file's size in bytes: the estimate of last resort, when no file has a history yet. */
 export type SizeOf = (file: string) => number;
 
@@ -52,7 +46,7 @@ export function estimateFiles(files: readonly string[], timings: Timings | undef
     if (t) known.set(f, t.ms);
   }
   if (known.size === 0 && sizeOf) return new Map(files.map((f) => [f, sizeOf(f)]));
-  const fallback = median([...known.values()]);
+  const fallback = median([...known.values()]) ?? 1;
   return new Map(files.map((f) => [f, known.get(f) ?? fallback]));
 }
 

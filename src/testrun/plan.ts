@@ -15,7 +15,7 @@ import { parseWhole } from '../options/whole.js';
 import { assignFiles, assignProfiles, orderLongestFirst, parseShard, shardFromEnv, type Shard } from '../shard/shard.js';
 import { assertWritable, uberPaths, type UberPaths } from '../state/paths.js';
 import { healthyProfiles, leftOutProfiles, readState } from '../state/state.js';
-import { readTimings, timingKey, type Timings } from '../timings/timings.js';
+import { readTimings, timingKey } from '../timings/timings.js';
 import { readUserMochaConfig, type UserMochaConfig } from './mocharc.js';
 import { queueRunId } from '../queue/run-id.js';
 import { planUnits, type RunItem } from './units.js';
@@ -155,13 +155,15 @@ export async function planTestRun(opts: TestOptions, ctx: Ctx): Promise<TestPlan
   // short files share a worker's mocha run in batches, except with a queue (its claim stubs take one item each) and
   // when mocha runs serially (--jobs 1: one mocha run already)
   const batch = !queue && (jobs ?? profiles.length) >= 2;
-  const unitsFor = (n: number): RunItem[] => planUnits(files, timings, { jobs: n * machines, scope, noSplit: new Set([...noSplit].map(timingKey)), sizeOf, batch });
+  const whole = new Set([...noSplit].map(timingKey));
+  const unitsFor = (n: number): RunItem[] => planUnits(files, timings, { jobs: n * machines, scope, noSplit: whole, sizeOf, batch });
   // without --jobs, only as many workers as pay for their start-up, once the history knows every file
   const known = timings !== undefined && files.every((f) => timings.files[f] !== undefined);
   const most = jobs ?? profiles.length;
-  const paid = jobs === undefined && !queue && known ? workersThatPay({ most, cores: os.availableParallelism(), startMs: timings.workerStartMs ?? WORKER_START_MS, plan: unitsFor }) : most;
+  const startMs = timings?.workerStartMs ?? WORKER_START_MS;
+  const paid = jobs === undefined && !queue && known ? workersThatPay({ most, cores: os.availableParallelism(), startMs, plan: unitsFor }) : most;
   const units = unitsFor(paid);
-  const jobsNote = paid < most ? jobsNoteFor(paid, most, files.length, timings, units) : undefined;
+  const jobsNote = paid < most ? jobsNoteFor(paid, most, files.length, startMs, units) : undefined;
 
   assertWritable(paths.root); // reports, timings and leases go there
   try {
@@ -194,10 +196,9 @@ export async function planTestRun(opts: TestOptions, ctx: Ctx): Promise<TestPlan
 }
 
 /** One line for the user: why fewer workers than profiles, and how to have them all. */
-function jobsNoteFor(paid: number, most: number, files: number, timings: Timings | undefined, units: readonly RunItem[]): string {
+function jobsNoteFor(paid: number, most: number, files: number, startMs: number, units: readonly RunItem[]): string {
   const work = units.reduce((a, u) => a + u.estimateMs, 0);
-  const start = timings?.workerStartMs ?? WORKER_START_MS;
-  return `uber: ${paid} workers, not ${most}: the timing history puts the ${files} file${files === 1 ? '' : 's'} at ${(work / 1000).toFixed(2)} s in all, and a worker costs ~${(start / 1000).toFixed(2)} s of CPU to start; pass --jobs ${most} to start them all.`;
+  return `uber: ${paid} workers, not ${most}: the timing history puts the ${files} file${files === 1 ? '' : 's'} at ${(work / 1000).toFixed(2)} s in all, and a worker costs ~${(startMs / 1000).toFixed(2)} s of CPU to start; pass --jobs ${most} to start them all.`;
 }
 
 /** --queue's checks: a DynamoDB pool, a run id every machine shares, no static shard. */

@@ -6,6 +6,7 @@
 // or files the history has not seen, the count stays as asked or as the profiles allow.
 import type { FileStartRecord } from '../mocha/records.js';
 import type { RunItem } from './units.js';
+import { median } from '../util/median.js';
 
 /** A worker's start-up in CPU milliseconds when the history has no measure of it (2 cores, node 20, mocha 11). */
 export const WORKER_START_MS = 250;
@@ -60,8 +61,6 @@ export function workersThatPay(c: WorkerChoice): number {
 export function workerStartMs(starts: Iterable<FileStartRecord>): number | undefined {
   const first = new Map<number, number>();
   for (const s of starts) if (s.cpu !== undefined) first.set(s.pid, Math.min(first.get(s.pid) ?? Infinity, s.cpu));
-  const xs = [...first.values()].sort((a, b) => a - b);
-  if (xs.length === 0) return undefined;
-  const m = Math.floor(xs.length / 2);
-  return Math.round(xs.length % 2 ? xs[m]! : (xs[m - 1]! + xs[m]!) / 2);
+  const m = median([...first.values()]);
+  return m === undefined ? undefined : Math.round(m);
 }
