@@ -4,6 +4,7 @@ import { EXIT, exitCodeOf } from '../errors.js';
 import type { CommandResult } from './program.js';
 import { requestedCommand } from './requested.js';
 import { dropEarlyMocha, MOCHA_GRACE_MS, startEarlyMochaFor } from '../testrun/early.js';
+import { warmWorkerCount } from '../testrun/warm-hint.js';
 import { wantsColour, type MaybeTty } from '../ui/colour.js';
 
 /** What main needs from its surroundings: bin.ts passes the process's own, tests pass their own (never exits). */
@@ -21,7 +22,8 @@ export async function main(args: readonly string[], io: MainCtx): Promise<number
   // `uber test`: mocha's process starts loading now, before uber's own modules (src/testrun/early.ts): this module
   // imports only what that needs, the rest loads below
   if (requestedCommand(args) === 'test' && !args.some((a) => a === '--help' || a === '-h')) {
-    startEarlyMochaFor({ cwd: io.cwd, env: io.env, signal: io.signal, graceMs: MOCHA_GRACE_MS, color: wantsColour(io.stdout as MaybeTty, io.env) });
+    const workers = warmWorkerCount(args, io.cwd);
+    startEarlyMochaFor({ cwd: io.cwd, env: io.env, signal: io.signal, graceMs: MOCHA_GRACE_MS, color: wantsColour(io.stdout as MaybeTty, io.env), workers });
   }
   const cli = Promise.all([import('commander'), import('../redact.js'), import('./program.js')]);
   try {

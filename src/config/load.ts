@@ -4,10 +4,9 @@ import path from 'node:path';
 import { parseDocument } from 'yaml';
 import type * as z from 'zod';
 import { UsageError } from '../errors.js';
+import { nearestConfig } from './find.js';
 import { checkRules, type Problem } from './rules.js';
 import { configSchema, type Config } from './schema.js';
-
-export const CONFIG_NAMES = ['uber.config.yaml', 'uber.config.yml', 'uber.config.json'] as const;
 
 export interface LoadedConfig {
   readonly config: Config;
@@ -25,13 +24,8 @@ export function findConfig(cwd: string, explicit?: string): string {
     if (!existsSync(file)) throw new UsageError('ERR_UBER_CONFIG_MISSING', `Config file ${file} does not exist; check the --config path.`);
     return file;
   }
-  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
-    for (const name of CONFIG_NAMES) {
-      const file = path.join(dir, name);
-      if (existsSync(file)) return file;
-    }
-    if (path.dirname(dir) === dir) break;
-  }
+  const found = nearestConfig(cwd);
+  if (found) return found;
   throw new UsageError(
     'ERR_UBER_CONFIG_MISSING',
     `No uber.config.yaml found in ${cwd} or above; create one (see README "Config") or pass --config PATH.`,

@@ -18,6 +18,8 @@ export interface UberPaths {
   readonly sandbox: string;
   /** One folder per run (src/run/id.ts): .uber/runs/<id>/. */
   readonly runs: string;
+  /** How many mocha workers the last `uber test` here used: the next one starts that many before it plans. */
+  readonly workerHint: string;
 }
 
 /** Throws a one-sentence UsageError when uber cannot write under dir (permissions, read-only mount, full disk); checked before anything runs. */
@@ -60,5 +62,6 @@ export function uberPaths(projectDir: string): UberPaths {
     deployWaterfall: path.join(reports, 'deploy-waterfall.html'),
     sandbox: path.join(root, 'sandbox'),
     runs: path.join(root, 'runs'),
+    workerHint: path.join(root, 'test-workers.json'),
   };
 }

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { UserMochaConfig } from './mocharc.js';
-import { configArgs } from './mocharc.js';
+import { configArgs, someNodeFlag } from './mocharc.js';
 
 const require = createRequire(import.meta.url);
 const TS = /\.(ts|cts|mts|tsx)$/;
@@ -12,10 +12,15 @@ export function mochaBin(): string {
   return path.join(path.dirname(require.resolve('mocha/package.json')), 'bin', 'mocha.js');
 }
 
-/** uber's root-hook plugin, from wherever this module runs (dist/ as .js, src/ as .ts under tsx). */
-export function pluginPath(): string {
+/** One of uber's modules in src/mocha/, from wherever this module runs (dist/ as .js, src/ as .ts under tsx). */
+function mochaModule(name: string): string {
   const self = fileURLToPath(import.meta.url);
-  return path.join(path.dirname(self), '..', 'mocha', `plugin${path.extname(self)}`);
+  return path.join(path.dirname(self), '..', 'mocha', `${name}${path.extname(self)}`);
+}
+
+/** uber's root-hook plugin. */
+export function pluginPath(): string {
+  return mochaModule('plugin');
 }
 
 export interface ArgvInput {
@@ -28,6 +33,8 @@ export interface ArgvInput {
   /** From wantsColour (src/ui/colour.ts): always passed as --color or --no-color, so mocha never guesses (its
    * picocolors turns colour on for a pipe when CI or FORCE_COLOR=0 is set). */
   readonly color: boolean;
+  /** Workers started before the plan run (src/mocha/warm.ts): each first takes the plan's environment (src/mocha/adopt.ts). */
+  readonly warm?: boolean;
 }
 
 export function mochaArgv(i: ArgvInput): string[] {
@@ -40,6 +47,8 @@ export function mochaArgv(i: ArgvInput): string[] {
     '--jobs',
     String(i.jobs),
     ...configArgs(i.userRc, i.runDir),
+    // mocha loads the requires in this order, and the user's (from their rc) after these
+    ...(i.warm ? ['--require', mochaModule('adopt')] : []),
     ...(needTsx ? ['--require', tsx] : []),
     '--require',
     plugin,
@@ -50,4 +59,12 @@ export function mochaArgv(i: ArgvInput): string[] {
     ...i.extra,
     ...i.files,
   ];
+}
+
+/**
+ * Whether mocha's bin would start another node for node's own flags (`node-option` or a node flag, in the user's rc
+ * or among the extra arguments): the workers then belong to that node, and none started early can be used.
+ */
+export function wantsNodeFlags(userRc: UserMochaConfig, extra: readonly string[]): boolean {
+  return userRc.nodeFlags || someNodeFlag(extra.filter((a) => a.startsWith('-')).map((a) => a.replace(/^--?/, '').split('=')[0]!));
 }

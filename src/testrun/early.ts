@@ -1,9 +1,12 @@
 // Starts mocha's process as `uber test` begins, so its start-up overlaps uber's own (src/mocha/launch.ts); the
 // runner hands it the command line when the plan is ready, or lets it go when there is nothing to run.
+import { rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { nodeScript } from '../exec/node-script.js';
+import { ownedTempDir } from '../isolation/temp.js';
 import { run, type RunResult } from '../exec/run.js';
 import type { LaunchPlan } from '../mocha/launch.js';
 import type { RunOptions } from '../exec/run.js';
@@ -13,8 +16,12 @@ import { mochaBin } from './argv.js';
 export const MOCHA_GRACE_MS = 3000;
 
 export interface EarlyMocha {
-  /** Runs mocha with `argv` in `cwd` under `env` (the whole environment, as run() would get it). */
-  start(argv: readonly string[], opts: Pick<RunOptions, 'cwd' | 'env' | 'stdout' | 'stderr'>): Promise<RunResult>;
+  /**
+   * Runs mocha with `argv` in `cwd` under `env` (the whole environment, as run() would get it); `warm`: mocha's
+   * parallel runner may take the workers started with it (false for a serial run, or node flags that make mocha's
+   * bin start another node).
+   */
+  start(argv: readonly string[], opts: Pick<RunOptions, 'cwd' | 'env' | 'stdout' | 'stderr'> & { warm: boolean }): Promise<RunResult>;
   /** Lets the waiting process exit unused (a no-op after start). */
   cancel(): Promise<void>;
 }
@@ -25,8 +32,8 @@ function launcherPath(): string {
   return path.join(path.dirname(self), '..', 'mocha', `launch${path.extname(self)}`);
 }
 
-/** Spawns the waiting mocha; its output goes where start() says, its end comes back from start(). */
-function startEarlyMocha(o: { cwd: string; env: NodeJS.ProcessEnv; signal: AbortSignal; graceMs: number; color: boolean }): EarlyMocha {
+/** Spawns the waiting mocha (and `workers` of its workers); its output goes where start() says, its end comes back from start(). */
+function startEarlyMocha(o: { cwd: string; env: NodeJS.ProcessEnv; signal: AbortSignal; graceMs: number; color: boolean; workers: number }): EarlyMocha {
   const spawnEnv = { ...o.env }; // as the process got it: start() sends what changed since
   let give!: (text: string | undefined) => void;
   const input = new Promise<string | undefined>((resolve) => (give = resolve));
@@ -40,7 +47,12 @@ function startEarlyMocha(o: { cwd: string; env: NodeJS.ProcessEnv; signal: Abort
         else cb();
       },
     });
-  const ended = run([...nodeScript(launcherPath()), mochaBin(), o.color ? '--color' : '--no-color'], { cwd: o.cwd, env: spawnEnv, signal: o.signal, graceMs: o.graceMs, input, stdout: relay('stdout'), stderr: relay('stderr') });
+  // the early workers read the plan from a file in a folder of uber's, gone when mocha is (a killed uber's: swept)
+  const planDir = o.workers > 0 ? ownedTempDir(os.tmpdir(), 'uber-run-') : undefined;
+  const warm = planDir ? [String(o.workers), path.join(planDir, 'plan.json')] : [];
+  const ended = run([...nodeScript(launcherPath()), mochaBin(), o.color ? '--color' : '--no-color', ...warm], { cwd: o.cwd, env: spawnEnv, signal: o.signal, graceMs: o.graceMs, input, stdout: relay('stdout'), stderr: relay('stderr') }).finally(() => {
+    if (planDir) rmSync(planDir, { recursive: true, force: true });
+  });
   let used = false;
   return {
     start(argv, opts) {
@@ -50,7 +62,7 @@ function startEarlyMocha(o: { cwd: string; env: NodeJS.ProcessEnv; signal: Abort
       const set: Record<string, string> = {};
       for (const [k, v] of Object.entries(opts.env)) if (v !== undefined && spawnEnv[k] !== v) set[k] = v;
       const unset = Object.keys(spawnEnv).filter((k) => opts.env[k] === undefined);
-      give(JSON.stringify({ argv: [...argv], cwd: opts.cwd, set, unset } satisfies LaunchPlan));
+      give(JSON.stringify({ argv: [...argv], cwd: opts.cwd, set, unset, warm: opts.warm } satisfies LaunchPlan));
       return ended;
     },
     async cancel() {

@@ -15,6 +15,8 @@ export interface UserMochaConfig {
   readonly file: string | undefined;
   readonly spec: string[];
   readonly requires: string[];
+  /** The rc sets node's own flags (`node-option`, or a node flag such as `inspect`): mocha's bin then starts another node. */
+  readonly nodeFlags: boolean;
 }
 
 function arr(v: unknown): string[] {
@@ -32,14 +34,26 @@ function anyRcUpwards(cwd: string): boolean {
   }
 }
 
+/**
+ * Whether any of these option names (without dashes) makes mocha's bin start another node: `node-option`, or a flag
+ * of node's own by mocha's reckoning (lib/cli/node-flags.cjs), such as `inspect` or `enable-source-maps`.
+ */
+export function someNodeFlag(names: readonly string[]): boolean {
+  if (names.length === 0) return false;
+  const flags = require('mocha/lib/cli/node-flags.cjs') as { isNodeFlag(this: void, flag: string): boolean };
+  return names.some((n) => n === 'node-option' || n === 'n' || flags.isNodeFlag(n));
+}
+
+const NO_RC: UserMochaConfig = { file: undefined, spec: [], requires: [], nodeFlags: false };
+
 export function readUserMochaConfig(cwd: string): UserMochaConfig {
   // mocha's own loader (and the YAML parser it pulls in) only when there is an rc to read: most of a cold start
-  if (!anyRcUpwards(cwd)) return { file: undefined, spec: [], requires: [] };
+  if (!anyRcUpwards(cwd)) return NO_RC;
   const mod = require('mocha/lib/cli/config.cjs') as MochaConfigModule;
   const file = mod.findConfig(cwd) ?? undefined;
-  if (!file) return { file: undefined, spec: [], requires: [] };
+  if (!file) return NO_RC;
   const cfg = mod.loadConfig(file);
-  return { file, spec: arr(cfg.spec), requires: arr(cfg.require) };
+  return { file, spec: arr(cfg.spec), requires: arr(cfg.require), nodeFlags: someNodeFlag(Object.keys(cfg)) };
 }
 
 /**

@@ -51,6 +51,8 @@ export interface TestPlan {
   /** The queue: `files`, straggler files split into units and short files in batches (src/testrun/units.ts), longest expected first. */
   readonly units: RunItem[];
   readonly jobs: number;
+  /** Whether --jobs named the worker count (else uber chose it: its choice is the next run's start-up hint). */
+  readonly jobsAsked: boolean;
   /** Set when uber starts fewer workers than the profiles allow because the history says more would not pay. */
   readonly jobsNote?: string | undefined;
   readonly scope: 'test' | 'file';
@@ -180,6 +182,7 @@ export async function planTestRun(opts: TestOptions, ctx: Ctx): Promise<TestPlan
     files,
     units,
     jobs: paid,
+    jobsAsked: asked !== undefined,
     jobsNote,
     scope,
     leaseTimeoutMs: timeoutS * 1000,

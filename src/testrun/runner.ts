@@ -18,7 +18,7 @@ import { beginRun, finishRun, type Run } from '../run/finish.js';
 import { holdWorkspace } from '../workspace/hold.js';
 import { pruneHistory, pruneRunsAsync } from '../run/prune.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
-import { mochaArgv } from './argv.js';
+import { mochaArgv, wantsNodeFlags } from './argv.js';
 import type { TestPlan } from './plan.js';
 import { publishReports, testRunRecord, writeReports } from './reports.js';
 import { bailed, fileResult, missingFiles, readAttempt, type FileResult } from './results.js';
@@ -27,6 +27,7 @@ import { mark as trace } from './trace.js';
 import { MOCHA_GRACE_MS, type EarlyMocha } from './early.js';
 import { labelResults, mergeUnits, recordKeys, writeUnitFiles } from './units.js';
 import { workerStartMs } from './workers.js';
+import { writeWorkerHint } from './warm-hint.js';
 
 export interface TestRunOutcome {
   readonly ok: boolean;
@@ -56,6 +57,7 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx, early?: EarlyMocha):
   await using _workspace = await holdWorkspace({ paths: plan.paths, runId: current.id, signal: ctx.signal, onWait: (line) => say(ctx, `uber test: ${line}`) });
   const startedAt = now();
   if (plan.jobsNote) say(ctx, plan.jobsNote);
+  if (!plan.jobsAsked) writeWorkerHint(plan.paths, plan.jobs); // the next run without --jobs starts this many before it plans
   const auditMark = markAudit(plan.paths.audit); // this run reads the audit from here on, never the history before it
   sweepDeadTemps(os.tmpdir()); // what killed runs left behind
   const root = ownedTempDir(os.tmpdir(), 'uber-run-');
@@ -83,7 +85,10 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx, early?: EarlyMocha):
       mkdirSync(runDir, { recursive: true });
       // a re-run stays in mocha's parallel mode (jobs ≥ 2 unless the user asked for 1): mocha runs --jobs 1 serially, where .only would apply
       const jobs = attempt === 1 || plan.jobs < 2 ? plan.jobs : Math.max(2, Math.min(plan.jobs, queue.length));
-      const argv = mochaArgv({ files: queue, jobs, reporter: plan.reporter, extra: plan.extra, userRc: plan.userRc, runDir, color: wantsColour(ctx.stdout as MaybeTty, ctx.env) });
+      // the first attempt goes to the mocha that started with uber (src/testrun/early.ts), when there is one, with the
+      // workers it started then, unless mocha runs serially or starts another node for node's flags
+      const warm = attempt === 1 && early !== undefined && jobs >= 2 && !wantsNodeFlags(plan.userRc, plan.extra);
+      const argv = mochaArgv({ files: queue, jobs, reporter: plan.reporter, extra: plan.extra, userRc: plan.userRc, runDir, color: wantsColour(ctx.stdout as MaybeTty, ctx.env), warm });
       const env = {
         ...ctx.env,
         ...settingsToEnv({
@@ -96,8 +101,7 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx, early?: EarlyMocha):
       const t0 = now();
       trace('uber', 'mocha spawning', undefined, ctx.env);
       const how = { cwd: plan.testCwd, env, signal: ctx.signal, stdout: out, stderr: err, graceMs: MOCHA_GRACE_MS };
-      // the first attempt goes to the mocha that started with uber (src/testrun/early.ts), when there is one
-      const exit = attempt === 1 && early ? await early.start(argv.slice(1), how) : await run([process.execPath, ...argv], how);
+      const exit = attempt === 1 && early ? await early.start(argv.slice(1), { ...how, warm }) : await run([process.execPath, ...argv], how);
       mocha.push({ attempt, files: queue.length, reason: exit.reason, ...(exit.exitCode !== undefined ? { exitCode: exit.exitCode } : {}), ...(exit.signal ? { signal: exit.signal } : {}) });
       const tail = `${exit.output.slice(-TAIL)}${exit.errorMessage ? `\nuber: cannot start mocha: ${exit.errorMessage}` : ''}`;
       trace('uber', 'mocha exited', undefined, ctx.env);

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { Ctx } from '../../src/context.js';
-import { mochaArgv } from '../../src/testrun/argv.js';
+import { mochaArgv, wantsNodeFlags } from '../../src/testrun/argv.js';
 import { planTestRun, type TestOptions } from '../../src/testrun/plan.js';
 import { writeTimings } from '../../src/timings/timings.js';
 
@@ -82,5 +82,25 @@ describe('testrun/plan', () => {
     assert.ok(argv.includes('--reporter') && argv.includes('dot'));
     // this test runs from src/ (plugin.ts), so tsx is required; from dist/ with .mjs specs it is not
     assert.equal(argv.filter((a) => a.includes('tsx')).length, 1);
+  });
+
+  it('knows when mocha\'s bin would start another node (node flags in the rc or the extra arguments), and puts the plan\'s adoption first', async () => {
+    const plain = await planTestRun(opts({ specs: ['test/b.spec.mjs'], extra: ['--grep', 'x', '--timeout=5000'] }), ctx);
+    assert.equal(plain.userRc.nodeFlags, false);
+    assert.equal(wantsNodeFlags(plain.userRc, plain.extra), false);
+    assert.equal(wantsNodeFlags(plain.userRc, ['--inspect']), true);
+    assert.equal(wantsNodeFlags(plain.userRc, ['--enable-source-maps']), true);
+    assert.equal(wantsNodeFlags(plain.userRc, ['--node-option', 'no-warnings']), true);
+    assert.equal(wantsNodeFlags(plain.userRc, ['-n', 'no-warnings']), true);
+    writeFileSync(path.join(dir, '.mocharc.json'), JSON.stringify({ 'node-option': ['enable-source-maps'] }));
+    const rc = await planTestRun(opts({ specs: ['test/b.spec.mjs'] }), ctx);
+    assert.equal(rc.userRc.nodeFlags, true);
+    writeFileSync(path.join(dir, '.mocharc.json'), JSON.stringify({ timeout: 100, 'max-old-space-size': 512 }));
+    assert.equal((await planTestRun(opts({ specs: ['test/b.spec.mjs'] }), ctx)).userRc.nodeFlags, true);
+
+    const argv = mochaArgv({ files: plain.files, jobs: 2, reporter: undefined, extra: [], userRc: plain.userRc, runDir: path.join(dir, 'run'), color: false, warm: true });
+    const requires = argv.flatMap((a, i) => (argv[i - 1] === '--require' && !a.includes('/tsx/') ? [path.basename(a)] : []));
+    assert.deepEqual(requires, ['adopt.ts', 'plugin.ts'], 'the plan first, then the plugin');
+    assert.equal(mochaArgv({ files: plain.files, jobs: 2, reporter: undefined, extra: [], userRc: plain.userRc, runDir: path.join(dir, 'run'), color: false }).some((a) => a.includes('adopt')), false);
   });
 });

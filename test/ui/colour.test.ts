@@ -25,7 +25,7 @@ describe('ui/colour', () => {
   });
 
   it('mocha always gets --color or --no-color, so it never guesses from CI or FORCE_COLOR=0', () => {
-    const base = { files: ['a.spec.js'], jobs: 1, reporter: undefined, extra: [], userRc: { file: undefined, spec: [], requires: [] }, runDir: '/tmp/x' };
+    const base = { files: ['a.spec.js'], jobs: 1, reporter: undefined, extra: [], userRc: { file: undefined, spec: [], requires: [], nodeFlags: false }, runDir: '/tmp/x' };
     assert.ok(mochaArgv({ ...base, color: false }).includes('--no-color'));
     assert.ok(mochaArgv({ ...base, color: true }).includes('--color'));
   });

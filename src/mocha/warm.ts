@@ -1,0 +1,81 @@
+// Mocha's workers, started by the waiting mocha (src/mocha/launch.ts) before uber has planned: their start-up (node,
+// mocha's worker, ~0.3 s of CPU each) overlaps uber's own instead of following it. Mocha's parallel runner is handed
+// this pool when it asks for one; the workers take uber's environment and folder from the plan (src/mocha/adopt.ts).
+import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { PLAN_FILE_ENV, type WarmPlan } from './adopt.js';
+
+/** mocha's wrapper of workerpool (lib/nodejs/buffered-worker-pool.cjs), as far as uber uses it. */
+interface MochaPool {
+  terminate(force?: boolean): Promise<void>;
+  options: { maxWorkers: number };
+  _pool: { maxWorkers: number; minWorkers?: number; workers?: unknown[]; _removeWorker?: (worker: unknown) => Promise<unknown> };
+}
+interface MochaPoolClass {
+  new (opts: { maxWorkers: number; minWorkers?: number }): MochaPool;
+  create(opts: { maxWorkers: number }): MochaPool;
+}
+
+export interface WarmWorkers {
+  /** Writes what the workers adopt; mocha's runner gets the pool if it asks for at least as many workers. */
+  plan(plan: WarmPlan): void;
+  /** Stops the workers (the run needs none of them: serial mocha, node flags, nothing to run). */
+  drop(): Promise<void>;
+}
+
+/**
+ * Starts `count` workers of the mocha in lib/, which will read the plan from `file` (in a folder uber owns and
+ * removes: src/testrun/early.ts). Undefined when that mocha's layout is not the one uber knows.
+ */
+export function startWarmWorkers(lib: string, count: number, file: string): WarmWorkers | undefined {
+  let Pool: MochaPoolClass | undefined;
+  try {
+    Pool = (createRequire(import.meta.url)(path.join(lib, 'nodejs', 'buffered-worker-pool.cjs')) as { BufferedWorkerPool?: MochaPoolClass }).BufferedWorkerPool;
+  } catch {
+    return undefined;
+  }
+  if (typeof Pool?.create !== 'function') return undefined;
+  const PoolClass = Pool;
+  // only the workers started now get the variable: mocha copies process.env as it forks each one
+  process.env[PLAN_FILE_ENV] = file;
+  let pool: MochaPool | undefined;
+  try {
+    pool = new PoolClass({ maxWorkers: count, minWorkers: count });
+  } finally {
+    delete process.env[PLAN_FILE_ENV];
+  }
+  const create = PoolClass.create.bind(PoolClass);
+  PoolClass.create = (opts) => {
+    PoolClass.create = create;
+    const warm = pool;
+    pool = undefined;
+    if (!warm) return create(opts);
+    // from here on the pool is the one mocha would have made: at most maxWorkers, none kept alive for their own sake
+    const inner = warm._pool;
+    inner.minWorkers = 0;
+    if (opts.maxWorkers < count) {
+      // fewer than started (the history now says fewer pay): the others stop, so --jobs stays exact
+      const { workers, _removeWorker: remove } = inner;
+      if (!Array.isArray(workers) || typeof remove !== 'function') {
+        void warm.terminate(true);
+        return create(opts);
+      }
+      for (const w of workers.slice(opts.maxWorkers)) void remove.call(inner, w).catch(() => undefined);
+    }
+    inner.maxWorkers = opts.maxWorkers;
+    warm.options.maxWorkers = opts.maxWorkers;
+    return warm;
+  };
+  return {
+    plan(plan) {
+      writeFileSync(file, JSON.stringify(plan));
+    },
+    async drop() {
+      PoolClass.create = create;
+      const warm = pool;
+      pool = undefined;
+      await warm?.terminate(true);
+    },
+  };
+}
