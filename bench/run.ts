@@ -4,6 +4,8 @@
 // (suiteUnits = the suite's lease time in units; 5 = a suite whose total test time equals the slowest deploy). Needs dist/.
 // The two ways alternate (sequential, pipelined, sequential, ...) so a shared machine's load falls on both alike; the
 // figure is the median of the per-pair ratios beside the ratio of the medians, with the load average before and after.
+// TRACE=1: one more `uber run --debug` at the end, printing its phase trace (when each account was ready, its first
+// test, the last test, the exit).
 import { rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -72,6 +74,12 @@ try {
   console.log(`uber run:                 median ${s(pipe)}   (${pipelined.map(s).join(', ')})`);
   console.log(`ratio of medians ${(pipe / seq).toFixed(3)}; median of paired ratios ${median(paired).toFixed(3)} (${paired.map((r) => r.toFixed(3)).join(', ')})`);
   console.log(`target ≤ 0.75; ideal without start-up costs ${ideal.toFixed(2)}; ${os.availableParallelism()} cores, load average (1/5/15 min) before ${loadBefore}, after ${load()}`);
+  if (process.env.TRACE) {
+    rmSync(path.join(p.dir, '.uber', 'state.json'), { force: true });
+    const r = await runUber(['run', '--branch', 'main', '--debug'], opts);
+    const at = r.stderr.indexOf('phase trace');
+    console.log(at >= 0 ? r.stderr.slice(r.stderr.lastIndexOf('\n', at) + 1) : r.stderr.slice(-3000));
+  }
 } finally {
   p.cleanup();
 }
