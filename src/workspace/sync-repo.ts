@@ -55,6 +55,8 @@ function chooseTarget(repo: WorkspaceRepo, branch: string, remote: RemoteHeads):
   if (wanted) return { name: branch, fallback: false, commit: wanted };
   const fallback = repo.branch ?? remote.defaultBranch;
   if (!fallback) return `"${branch}" is not on the remote and the remote names no default branch (HEAD); set "branch" for this repo in the config`;
+  // a name git reads as an option (`-f...`, `--discard-changes`) never reaches its command line: only a remote's HEAD can name one
+  if (fallback.startsWith('-')) return `"${branch}" is not on the remote and its default branch "${fallback}" starts with "-", which git would read as an option; set "branch" for this repo in the config`;
   const commit = remote.heads.get(fallback);
   if (!commit) return `neither "${branch}" nor the default branch "${fallback}" is on the remote`;
   return { name: fallback, fallback: true, commit };

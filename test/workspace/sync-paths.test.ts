@@ -119,6 +119,25 @@ describe('workspace/sync-repo paths', () => {
     assert.equal(o.reason, 'neither "nope" nor the default branch "develop" is on the remote');
     assert.equal(folderExists(fx.dir('nodefault')), false);
   });
+
+  it('refuses a remote default branch that git would read as an option, and leaves the clone as it was', async () => {
+    makeRemote(fx, 'dashed', ['feat-x']);
+    const bare = path.join(fx.remotes, 'dashed.git');
+    fx.git(bare, 'update-ref', 'refs/heads/-fmain', fx.git(bare, 'rev-parse', 'main'));
+    fx.git(bare, 'symbolic-ref', 'HEAD', 'refs/heads/-fmain');
+    const missing = await syncRepo(repo('dashed'), 'nope', ctx());
+    assert.equal(missing.status, 'failed');
+    assert.match(missing.reason ?? '', /^"nope" is not on the remote and its default branch "-fmain" starts with "-", which git would read as an option; set "branch" for this repo in the config$/);
+    assert.equal(folderExists(fx.dir('dashed')), false, 'nothing cloned');
+
+    const dir = fx.dir('dashed');
+    fx.git(fx.root, 'clone', '-q', '--branch', 'feat-x', fx.url('dashed'), dir);
+    const before = snapshot(fx, dir);
+    const o = await syncRepo(repo('dashed'), 'nope', ctx());
+    assert.equal(o.status, 'failed');
+    assert.equal(snapshot(fx, dir), before, 'the clone untouched');
+    assert.deepEqual([(await syncRepo(repo('dashed', 'main'), 'nope', ctx())).branch], ['main'], 'the config\'s branch still works');
+  });
 });
 
 function folderExists(dir: string): boolean {
