@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { mochaBin } from '../src/testrun/argv.js';
 
 const ROUNDS = Number(process.argv[2] ?? 3);
-const UBER = path.join(path.resolve(fileURLToPath(new URL('..', import.meta.url))), 'dist', 'bin.js');
+const UBER = process.env.UBER_BIN ?? path.join(path.resolve(fileURLToPath(new URL('..', import.meta.url))), 'dist', 'bin.js'); // UBER_BIN: another build
 const JOBS = 4;
 const TEST_MS = 250;
 // one file of 16 tests (4 s) and 8 files of 2 tests (0.5 s each): total 8 s, fair share 2 s, the big file 2x that

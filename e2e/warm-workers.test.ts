@@ -72,7 +72,16 @@ describe('uber test: workers started before the plan (built binary)', function (
 
   it('tests in early workers see the planned folder and settings, the shell\'s variables, and no plan file; the next run starts the chosen count', async () => {
     const p = project('subfolder', ['p-1', 'p-2', 'p-3'], 6);
+    // the user's own --require (from their .mocharc, relative to test.cwd) loads after the plan is taken
+    writeFileSync(path.join(p.suite, '.mocharc.json'), JSON.stringify({ require: ['./setup.mjs'] }));
+    writeFileSync(
+      path.join(p.suite, 'setup.mjs'),
+      "import { appendFileSync } from 'node:fs';\nappendFileSync(process.env.JOURNAL + '.setup', JSON.stringify({ cwd: process.cwd(), runId: process.env.UBER_RUN_ID ?? null }) + '\\n');\n",
+    );
     const first = await run(p, [], `${process.pid}-warm-1`);
+    const setups = readFileSync(`${p.journal}.setup`, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { cwd: string; runId: string | null });
+    assert.ok(setups.length >= 4, `mocha's process and each worker loaded it: ${setups.length}`);
+    assert.ok(setups.every((x) => x.cwd === p.suite && x.runId === first.run.id), JSON.stringify(setups));
     assert.equal(first.seen.length, 12);
     assert.equal(first.run.jobs, 3, 'no history yet: a worker per profile');
     assert.ok(first.seen.some((s) => s.warm), 'some tests ran in workers started before the plan');
