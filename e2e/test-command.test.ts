@@ -114,7 +114,7 @@ describe('uber test (built binary)', function () {
   });
 
   describe('bad input: one sentence, exit 2, nothing started', () => {
-    const cases: Array<[string, string[], RegExp, (dir: string) => void]> = [
+    const cases: Array<[string, string[], RegExp, (dir: string) => void, NodeJS.ProcessEnv?]> = [
       ['an unknown profile', ['--profiles', 'p-1,nope'], /^uber: Profile "nope" is not in .* known profiles: p-1, p-2, p-3\.\n$/, () => undefined],
       ['an empty pool', ['--profiles', ','], /^uber: --profiles names no profile; pass --profiles a,b,c\.\n$/, () => undefined],
       ['a deploy that left no healthy profile', [], /^uber: The last deploy \(.*state\.json\) left no healthy profile to test on; .*\.\n$/, (dir) => {
@@ -127,13 +127,14 @@ describe('uber test (built binary)', function () {
       }],
       ['a spec that matches no file', ['test/nothing-*.spec.mjs'], /^uber: The spec "test\/nothing-\*\.spec\.mjs" matches no file in .*; check the path or the glob .*\.\n$/, () => undefined],
       ['a bad --jobs', ['--jobs', '0'], /^uber: --jobs must be a whole number of at least 1, not "0"; e\.g\. --jobs 2\.\n$/, () => undefined],
+      ['a TMPDIR that does not exist', [], /^uber: The temp folder .*no-such-tmp \(TMPDIR\) cannot hold uber's run folder \(ENOENT\); point TMPDIR at a folder you can write, or free space there\.\n$/, () => undefined, { TMPDIR: path.join(os.tmpdir(), 'uber-e2e-no-such-tmp') }],
     ];
-    for (const [what, args, message, prepare] of cases) {
+    for (const [what, args, message, prepare, more] of cases) {
       it(what, async () => {
         const dir = project(`bad-${what.replace(/\W+/g, '-')}`, { 'a.spec.mjs': 'crash/ok.spec.mjs' });
         prepare(dir);
         const mark = `${process.pid}-${what}`;
-        const r = await runUber(['test', ...args], { cwd: dir, env: { ...env, UBER_E2E_MARK: mark }, timeoutMs: 60_000 });
+        const r = await runUber(['test', ...args], { cwd: dir, env: { ...env, ...more, UBER_E2E_MARK: mark }, timeoutMs: 60_000 });
         assert.equal(r.code, 2, r.stderr);
         assert.match(r.stderr, message);
         assert.equal(r.stdout, '', 'no mocha output: no worker started');

@@ -32,6 +32,15 @@ function launcherPath(): string {
   return path.join(path.dirname(self), '..', 'mocha', `launch${path.extname(self)}`);
 }
 
+/** A folder for the early workers' plan; none when TMPDIR cannot take one (the workers then start when mocha asks). */
+function planFolder(): string | undefined {
+  try {
+    return ownedTempDir(os.tmpdir(), 'uber-run-');
+  } catch {
+    return undefined;
+  }
+}
+
 /** Spawns the waiting mocha (and `workers` of its workers); its output goes where start() says, its end comes back from start(). */
 function startEarlyMocha(o: { cwd: string; env: NodeJS.ProcessEnv; signal: AbortSignal; graceMs: number; color: boolean; workers: number }): EarlyMocha {
   const spawnEnv = { ...o.env }; // as the process got it: start() sends what changed since
@@ -48,7 +57,7 @@ function startEarlyMocha(o: { cwd: string; env: NodeJS.ProcessEnv; signal: Abort
       },
     });
   // the early workers read the plan from a file in a folder of uber's, gone when mocha is (a killed uber's: swept)
-  const planDir = o.workers > 0 ? ownedTempDir(os.tmpdir(), 'uber-run-') : undefined;
+  const planDir = o.workers > 0 ? planFolder() : undefined;
   const warm = planDir ? [String(o.workers), path.join(planDir, 'plan.json')] : [];
   const ended = run([...nodeScript(launcherPath()), mochaBin(), o.color ? '--color' : '--no-color', ...warm], { cwd: o.cwd, env: spawnEnv, signal: o.signal, graceMs: o.graceMs, input, stdout: relay('stdout'), stderr: relay('stderr') }).finally(() => {
     if (planDir) rmSync(planDir, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 // `uber test` inputs → one checked plan (profiles, shard, ordered files, jobs); any bad input is a UsageError before anything runs.
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { glob } from 'tinyglobby';
@@ -70,6 +70,16 @@ export interface TestPlan {
   readonly poolCleanup: string | undefined;
   /** --queue: every machine of the run pulls units from one queue in the pool's table (src/queue/). */
   readonly queue: { readonly runId: string; readonly pool: Extract<PoolSpec, { kind: 'dynamodb' }> } | null;
+}
+
+/** TMPDIR must exist and take a folder: a refusal there is one sentence before anything runs, not a failed run. */
+function assertTempUsable(): void {
+  const parent = os.tmpdir();
+  try {
+    rmdirSync(mkdtempSync(path.join(parent, 'uber-probe-')));
+  } catch (e) {
+    throw bad('ERR_UBER_TMPDIR', `The temp folder ${parent} (TMPDIR) cannot hold uber's run folder (${(e as NodeJS.ErrnoException).code ?? 'error'}); point TMPDIR at a folder you can write, or free space there.`);
+  }
 }
 
 function bad(code: UsageCode, message: string): UsageError {
@@ -168,6 +178,7 @@ export async function planTestRun(opts: TestOptions, ctx: Ctx): Promise<TestPlan
   const jobsNote = paid < most ? jobsNoteFor(paid, most, files.length, startMs, units) : undefined;
 
   assertWritable(paths.root); // reports, timings and leases go there
+  assertTempUsable(); // mocha's run folder, its records and the workers' plan go there
   try {
     new LeaseStore({ dir: paths.leases }).probeWritable();
   } catch (e) {
