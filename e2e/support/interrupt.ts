@@ -36,9 +36,13 @@ export async function interruptRun(p: ChaosProject, args: readonly string[], sig
   await sleep(afterMs);
   // a moment after the run's last line (summary printed, state written) is after the run: node may already be
   // tearing down, where a signal takes its default action; what matters happened and was recorded
-  const finishedFirst = exited || DONE.test(run.stderr());
+  const seenDone = exited || DONE.test(run.stderr());
   if (!exited) process.kill(run.pid, signal);
   const res = await run.done;
+  // uber may have printed its last line before the signal while this process had not read it yet: its own notice of
+  // the signal then comes after that line, and the run had finished what it was doing
+  const notice = res.stderr.search(/^uber: SIG[A-Z]+ received/m);
+  const finishedFirst = seenDone || (notice >= 0 && DONE.test(res.stderr.slice(0, notice)));
   const left = await waitForNoTagged(p.tag, settleMs);
   killTagged(p.tag);
   return {

@@ -21,10 +21,10 @@ const [bin, colour, workers = '0', planFile = ''] = process.argv.slice(2);
 if (!bin || !colour) throw new Error('usage: launch.js <path to mocha/bin/mocha.js> --color|--no-color [<workers to start now> <their plan file>]');
 // mocha's colours are decided as its modules load, from argv: the flag uber will pass is there from the start
 process.argv = [process.execPath, bin, colour];
-// mocha's CLI and core, warm before the plan comes (a failure here shows again when the bin loads below)
 const lib = path.join(path.dirname(bin), '..', 'lib');
 // the workers first: their start-up is the longest on the way to a first test
 const started = Number(workers) > 0 && planFile ? startWarmWorkers(lib, Number(workers), planFile) : undefined;
+// mocha's CLI and core, warm before the plan comes (a failure here shows again when the bin loads below)
 const warm = import(pathToFileURL(path.join(lib, 'cli', 'cli.js')).href).catch(() => undefined);
 // and its parallel mode (the runner, workerpool), which it would otherwise load only once it has the plan
 try {

@@ -42,6 +42,8 @@ export function startWarmWorkers(lib: string, count: number, file: string): Warm
   let pool: MochaPool | undefined;
   try {
     pool = new PoolClass({ maxWorkers: count, minWorkers: count });
+  } catch {
+    return undefined; // a workerpool that takes other options: mocha starts its workers itself
   } finally {
     delete process.env[PLAN_FILE_ENV];
   }
@@ -51,6 +53,10 @@ export function startWarmWorkers(lib: string, count: number, file: string): Warm
     const warm = pool;
     pool = undefined;
     if (!warm) return create(opts);
+    if (typeof opts.maxWorkers !== 'number') {
+      void warm.terminate(true); // mocha's own default worker count: its own pool
+      return create(opts);
+    }
     // from here on the pool is the one mocha would have made: at most maxWorkers, none kept alive for their own sake
     const inner = warm._pool;
     inner.minWorkers = 0;
