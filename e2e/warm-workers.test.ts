@@ -14,6 +14,7 @@ interface Seen {
   plan: string | null;
   mine: string | null;
   profile: string | null;
+  workerId: string | null;
   /** The worker's environment when it started (/proc/self/environ) named a plan file: it started before the plan. */
   warm: boolean;
 }
@@ -27,7 +28,7 @@ describe('${name}', () => {
       const started = readFileSync('/proc/self/environ', 'latin1').split('\\0');
       appendFileSync(process.env.JOURNAL, JSON.stringify({
         pid: process.pid, cwd: process.cwd(), runId: process.env.UBER_RUN_ID ?? null, plan: process.env.UBER_WARM_PLAN ?? null,
-        mine: process.env.MY_VAR ?? null, profile: process.env.AWS_PROFILE ?? null, warm: started.some((l) => l.startsWith('UBER_WARM_PLAN=')),
+        mine: process.env.MY_VAR ?? null, profile: process.env.AWS_PROFILE ?? null, workerId: process.env.MOCHA_WORKER_ID ?? null, warm: started.some((l) => l.startsWith('UBER_WARM_PLAN=')),
       }) + '\\n');
     });
   }
@@ -95,13 +96,17 @@ describe('uber test: workers started before the plan (built binary)', function (
     }
     assert.deepEqual(JSON.parse(readFileSync(path.join(p.dir, '.uber/test-workers.json'), 'utf8')), { workers: 3 });
 
-    // with history uber may choose fewer workers than the hint started: the extra ones stop before any test
+    // the hint says more than the run takes (4 started, 3 profiles, no history): the extra one stops before any test
+    rmSync(path.join(p.dir, '.uber', 'timings.json'));
+    writeFileSync(path.join(p.dir, '.uber', 'test-workers.json'), '{"workers":4}\n');
     const second = await run(p, [], `${process.pid}-warm-2`);
+    assert.equal(second.run.jobs, 3);
     assert.equal(second.seen.length, 12);
-    assert.ok(second.seen.every((s) => s.cwd === p.suite && s.runId === second.run.id && s.plan === null));
-    const pids = new Set(second.seen.map((s) => s.pid));
-    assert.ok(pids.size <= second.run.jobs, `${pids.size} workers ran tests, jobs ${second.run.jobs}`);
-    assert.deepEqual(JSON.parse(readFileSync(path.join(p.dir, '.uber/test-workers.json'), 'utf8')), { workers: second.run.jobs });
+    assert.ok(second.seen.every((s) => s.cwd === p.suite && s.runId === second.run.id && s.plan === null && s.warm));
+    const workers = new Map(second.seen.map((s) => [s.pid, s.workerId]));
+    assert.ok(workers.size <= 3, `${workers.size} workers ran tests, jobs 3`);
+    assert.equal(new Set(workers.values()).size, workers.size, `each worker its own MOCHA_WORKER_ID: ${JSON.stringify([...workers])}`);
+    assert.deepEqual(JSON.parse(readFileSync(path.join(p.dir, '.uber/test-workers.json'), 'utf8')), { workers: 3 });
 
     // --jobs names the count and is not remembered
     const named = await run(p, ['--jobs', '2'], `${process.pid}-warm-3`);
@@ -126,6 +131,13 @@ describe('uber test: workers started before the plan (built binary)', function (
     assert.equal(flagged.seen.length, 8);
     assert.ok(flagged.seen.every((s) => !s.warm && s.cwd === flags.suite && s.runId === flagged.run.id));
     assert.equal(existsSync(path.join(flags.dir, '.uber/test-workers.json')), true);
+
+    // node flags uber does not read (package.json's "mocha"): mocha never takes the early workers, and the run still
+    // ends when mocha does
+    const pkg = project('package-flags', ['p-1', 'p-2'], 2);
+    writeFileSync(path.join(pkg.suite, 'package.json'), JSON.stringify({ name: 'suite', mocha: { 'enable-source-maps': true } }));
+    const viaPackage = await run(pkg, [], `${process.pid}-package`);
+    assert.ok(viaPackage.seen.length === 4 && viaPackage.seen.every((s) => !s.warm));
   });
 
   it('Ctrl-C while the early workers start, before the plan, and once tests run: exit 130, nothing left', async () => {

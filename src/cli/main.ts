@@ -22,7 +22,7 @@ export async function main(args: readonly string[], io: MainCtx): Promise<number
   // `uber test`: mocha's process starts loading now, before uber's own modules (src/testrun/early.ts): this module
   // imports only what that needs, the rest loads below
   if (requestedCommand(args) === 'test' && !args.some((a) => a === '--help' || a === '-h')) {
-    const workers = warmWorkerCount(args, io.cwd);
+    const workers = warmWorkerCount(args, io.cwd, io.env);
     startEarlyMochaFor({ cwd: io.cwd, env: io.env, signal: io.signal, graceMs: MOCHA_GRACE_MS, color: wantsColour(io.stdout as MaybeTty, io.env), workers });
   }
   const cli = Promise.all([import('commander'), import('../redact.js'), import('./program.js')]);

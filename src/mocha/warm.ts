@@ -10,7 +10,32 @@ import { PLAN_FILE_ENV, type WarmPlan } from './adopt.js';
 interface MochaPool {
   terminate(force?: boolean): Promise<void>;
   options: { maxWorkers: number };
-  _pool: { maxWorkers: number; minWorkers?: number; workers?: unknown[]; _removeWorker?: (worker: unknown) => Promise<unknown> };
+  _pool?: WorkerPool;
+}
+/** workerpool's Pool inside it; each of its workers (a WorkerHandler) holds its child process as `worker`. */
+interface WorkerPool {
+  maxWorkers?: number;
+  minWorkers?: number;
+  workers?: { worker?: Refable & { channel?: Refable | null } }[];
+  _removeWorker?: (worker: unknown) => Promise<unknown>;
+}
+interface Refable {
+  ref?(): void;
+  unref?(): void;
+}
+
+/**
+ * Whether the early workers' processes and IPC channels keep this process alive. Until mocha takes the pool they
+ * must not: a mocha that runs serially, or starts another node for node's flags, never asks for it, and this process
+ * then ends as mocha's does (the idle workers exit with it, as workerpool's do when their parent goes).
+ */
+function keepAlive(inner: WorkerPool, alive: boolean): void {
+  for (const handler of Array.isArray(inner.workers) ? inner.workers : []) {
+    for (const h of [handler.worker, handler.worker?.channel]) {
+      if (alive) h?.ref?.();
+      else h?.unref?.();
+    }
+  }
 }
 interface MochaPoolClass {
   new (opts: { maxWorkers: number; minWorkers?: number }): MochaPool;
@@ -47,6 +72,12 @@ export function startWarmWorkers(lib: string, count: number, file: string): Warm
   } finally {
     delete process.env[PLAN_FILE_ENV];
   }
+  const early = pool._pool;
+  if (!early || typeof early.maxWorkers !== 'number') {
+    void pool.terminate(true); // a layout uber does not know: mocha starts its workers itself
+    return undefined;
+  }
+  keepAlive(early, false);
   const create = PoolClass.create.bind(PoolClass);
   PoolClass.create = (opts) => {
     PoolClass.create = create;
@@ -58,8 +89,9 @@ export function startWarmWorkers(lib: string, count: number, file: string): Warm
       return create(opts);
     }
     // from here on the pool is the one mocha would have made: at most maxWorkers, none kept alive for their own sake
-    const inner = warm._pool;
+    const inner = early;
     inner.minWorkers = 0;
+    keepAlive(inner, true);
     if (opts.maxWorkers < count) {
       // fewer than started (the history now says fewer pay): the others stop, so --jobs stays exact
       const { workers, _removeWorker: remove } = inner;

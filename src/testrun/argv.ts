@@ -61,10 +61,16 @@ export function mochaArgv(i: ArgvInput): string[] {
   ];
 }
 
+/** Mocha options after `--` that can keep mocha off this process's parallel pool: serial, watch, another rc or package file. */
+const OTHER_RUN = new Set(['no-parallel', 'jobs', 'j', 'watch', 'w', 'config', 'package', 'no-config', 'no-package']);
+
 /**
- * Whether mocha's bin would start another node for node's own flags (`node-option` or a node flag, in the user's rc
- * or among the extra arguments): the workers then belong to that node, and none started early can be used.
+ * Whether mocha will take the workers started before the plan (src/mocha/warm.ts): not when its bin starts another
+ * node for node's own flags (`node-option`, or a node flag such as `inspect`, in the user's rc or after `--`), and
+ * not when the arguments after `--` may make it run otherwise. (Unused early workers only cost their start-up.)
  */
-export function wantsNodeFlags(userRc: UserMochaConfig, extra: readonly string[]): boolean {
-  return userRc.nodeFlags || someNodeFlag(extra.filter((a) => a.startsWith('-')).map((a) => a.replace(/^--?/, '').split('=')[0]!));
+export function earlyWorkersUsable(userRc: UserMochaConfig, extra: readonly string[]): boolean {
+  if (userRc.nodeFlags || extra.includes('inspect')) return false;
+  const names = extra.filter((a) => a.startsWith('-')).map((a) => a.replace(/^--?/, '').split('=')[0]!);
+  return !names.some((n) => OTHER_RUN.has(n)) && !someNodeFlag(names);
 }

@@ -129,6 +129,9 @@ export async function planTestRun(opts: TestOptions, ctx: Ctx): Promise<TestPlan
   const timeoutS = opts.leaseTimeout === undefined ? config.test.leaseTimeout : Number(opts.leaseTimeout);
   if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw bad('ERR_UBER_USAGE', `--lease-timeout "${opts.leaseTimeout}" is not a positive number of seconds; pass e.g. --lease-timeout 600.`);
   const asked = opts.jobs === undefined ? undefined : parseWhole('--jobs', opts.jobs, 1);
+  // mocha's own worker switches after -- would override uber's plan (its units and batches are made for its workers)
+  const own = opts.extra.find((a) => /^(--jobs|-j|--parallel|-p|--no-parallel)(=.*)?$/.test(a));
+  if (own) throw bad('ERR_UBER_USAGE', `${own.split('=')[0]} after -- would override how uber runs mocha; pass --jobs to uber test itself (e.g. uber test --jobs 1 for one worker).`);
   if (opts.queue && asked === 1) {
     throw bad('ERR_UBER_USAGE', '--queue needs mocha\'s parallel mode, which --jobs 1 turns off (mocha would load every file at once and this machine would take the whole queue); pass --jobs 2 or more.');
   }

@@ -18,7 +18,7 @@ import { beginRun, finishRun, type Run } from '../run/finish.js';
 import { holdWorkspace } from '../workspace/hold.js';
 import { pruneHistory, pruneRunsAsync } from '../run/prune.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
-import { mochaArgv, wantsNodeFlags } from './argv.js';
+import { earlyWorkersUsable, mochaArgv } from './argv.js';
 import type { TestPlan } from './plan.js';
 import { publishReports, testRunRecord, writeReports } from './reports.js';
 import { bailed, fileResult, missingFiles, readAttempt, type FileResult } from './results.js';
@@ -86,8 +86,8 @@ export async function runTestPlan(plan: TestPlan, ctx: Ctx, early?: EarlyMocha):
       // a re-run stays in mocha's parallel mode (jobs ≥ 2 unless the user asked for 1): mocha runs --jobs 1 serially, where .only would apply
       const jobs = attempt === 1 || plan.jobs < 2 ? plan.jobs : Math.max(2, Math.min(plan.jobs, queue.length));
       // the first attempt goes to the mocha that started with uber (src/testrun/early.ts), when there is one, with the
-      // workers it started then, unless mocha runs serially or starts another node for node's flags
-      const warm = attempt === 1 && early !== undefined && jobs >= 2 && !wantsNodeFlags(plan.userRc, plan.extra);
+      // workers it started then, unless mocha runs serially or may not take them (node's flags, arguments after --)
+      const warm = attempt === 1 && early !== undefined && jobs >= 2 && earlyWorkersUsable(plan.userRc, plan.extra);
       const argv = mochaArgv({ files: queue, jobs, reporter: plan.reporter, extra: plan.extra, userRc: plan.userRc, runDir, color: wantsColour(ctx.stdout as MaybeTty, ctx.env), warm });
       const env = {
         ...ctx.env,

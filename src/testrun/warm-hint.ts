@@ -1,6 +1,7 @@
 // How many mocha workers `uber test` starts before it has planned (src/mocha/warm.ts): --jobs when given, else as
 // many as the last run in this project used, else 2 (the fewest uber starts in mocha's parallel mode).
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { nearestConfig } from '../config/find.js';
 import { uberPaths, type UberPaths } from '../state/paths.js';
@@ -17,17 +18,25 @@ function optionValue(args: readonly string[], name: string): string | undefined 
   return undefined;
 }
 
-/** Workers worth starting now for `uber test <args>` run in cwd; 0 when the run will be serial or cannot start. */
-export function warmWorkerCount(args: readonly string[], cwd: string): number {
+/** A preload in NODE_OPTIONS runs as a worker starts, before it can take the plan (its folder, uber's settings). */
+const PRELOAD = /(^|\s)(-r|--require|--import|--loader|--experimental-loader)(\s|=|$)/;
+
+/**
+ * Workers worth starting now for `uber test <args>` run in cwd under env; 0 when the run will be serial, or when a
+ * NODE_OPTIONS preload would run in them before the plan. Never more than twice the cores: mocha starts the rest.
+ */
+export function warmWorkerCount(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): number {
+  if (PRELOAD.test(env.NODE_OPTIONS ?? '')) return 0;
+  const most = 2 * os.availableParallelism();
+  const parallel = (n: unknown): number => (typeof n === 'number' && Number.isInteger(n) && n >= 2 ? Math.min(n, most) : 0);
   const jobs = optionValue(args, '--jobs');
-  const parallel = (n: number): number => (Number.isInteger(n) && n >= 2 ? n : 0);
-  if (jobs !== undefined) return parallel(Number(jobs));
+  if (jobs !== undefined) return /^\d+$/.test(jobs) ? parallel(Number(jobs)) : 0; // uber refuses anything else
+  // no config: uber tests with its defaults, its data beside cwd (src/testrun/plan.ts)
   const explicit = optionValue(args, '--config');
   const config = explicit ? path.resolve(cwd, explicit) : nearestConfig(cwd);
-  if (!config) return 0; // uber will refuse to run
   try {
-    const { workers } = JSON.parse(readFileSync(uberPaths(path.dirname(config)).workerHint, 'utf8')) as { workers?: unknown };
-    if (typeof workers === 'number') return parallel(workers);
+    const { workers } = JSON.parse(readFileSync(uberPaths(config ? path.dirname(config) : cwd).workerHint, 'utf8')) as { workers?: unknown };
+    if (workers !== undefined) return parallel(workers);
   } catch {
     // no run here yet, or a damaged hint: the default
   }

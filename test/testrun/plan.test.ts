@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { Ctx } from '../../src/context.js';
-import { mochaArgv, wantsNodeFlags } from '../../src/testrun/argv.js';
+import { earlyWorkersUsable, mochaArgv } from '../../src/testrun/argv.js';
 import { planTestRun, type TestOptions } from '../../src/testrun/plan.js';
 import { writeTimings } from '../../src/timings/timings.js';
 
@@ -84,17 +84,17 @@ describe('testrun/plan', () => {
     assert.equal(argv.filter((a) => a.includes('tsx')).length, 1);
   });
 
-  it('knows when mocha\'s bin would start another node (node flags in the rc or the extra arguments), and puts the plan\'s adoption first', async () => {
+  it('knows when mocha will not take the early workers (node flags in the rc or after --, a serial or watched run, another rc), and puts the plan\'s adoption first', async () => {
     const plain = await planTestRun(opts({ specs: ['test/b.spec.mjs'], extra: ['--grep', 'x', '--timeout=5000'] }), ctx);
     assert.equal(plain.userRc.nodeFlags, false);
-    assert.equal(wantsNodeFlags(plain.userRc, plain.extra), false);
-    assert.equal(wantsNodeFlags(plain.userRc, ['--inspect']), true);
-    assert.equal(wantsNodeFlags(plain.userRc, ['--enable-source-maps']), true);
-    assert.equal(wantsNodeFlags(plain.userRc, ['--node-option', 'no-warnings']), true);
-    assert.equal(wantsNodeFlags(plain.userRc, ['-n', 'no-warnings']), true);
+    assert.equal(earlyWorkersUsable(plain.userRc, plain.extra), true);
+    for (const extra of [['--inspect'], ['inspect'], ['--enable-source-maps'], ['--node-option', 'no-warnings'], ['-n', 'no-warnings'], ['--no-parallel'], ['--jobs', '1'], ['-j', '1'], ['--watch'], ['--config', 'other.yml'], ['--package=x.json']]) {
+      assert.equal(earlyWorkersUsable(plain.userRc, extra), false, extra.join(' '));
+    }
     writeFileSync(path.join(dir, '.mocharc.json'), JSON.stringify({ 'node-option': ['enable-source-maps'] }));
     const rc = await planTestRun(opts({ specs: ['test/b.spec.mjs'] }), ctx);
     assert.equal(rc.userRc.nodeFlags, true);
+    assert.equal(earlyWorkersUsable(rc.userRc, []), false);
     writeFileSync(path.join(dir, '.mocharc.json'), JSON.stringify({ timeout: 100, 'max-old-space-size': 512 }));
     assert.equal((await planTestRun(opts({ specs: ['test/b.spec.mjs'] }), ctx)).userRc.nodeFlags, true);
 

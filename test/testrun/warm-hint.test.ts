@@ -8,52 +8,66 @@ import { warmWorkerCount, writeWorkerHint } from '../../src/testrun/warm-hint.js
 
 describe('warmWorkerCount', () => {
   let dir: string;
+  const env = {};
+  const most = 2 * os.availableParallelism();
   beforeEach(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'uber-warm-hint-'));
     writeFileSync(path.join(dir, 'uber.config.yaml'), 'profiles: [a, b, c]\n');
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('--jobs names it: that many from 2 up, none for a serial run or a value uber will refuse', () => {
-    assert.equal(warmWorkerCount(['test', '--jobs', '3'], dir), 3);
-    assert.equal(warmWorkerCount(['test', '--jobs=5'], dir), 5);
-    assert.equal(warmWorkerCount(['test', '--jobs', '1'], dir), 0);
-    assert.equal(warmWorkerCount(['test', '--jobs', 'many'], dir), 0);
-    assert.equal(warmWorkerCount(['test', '--jobs'], dir), 0);
+  it('--jobs names it: that many from 2 up (at most twice the cores), none for a serial run or a value uber refuses', () => {
+    assert.equal(warmWorkerCount(['test', '--jobs', '2'], dir, env), 2);
+    assert.equal(warmWorkerCount(['test', '--jobs=2'], dir, env), 2);
+    assert.equal(warmWorkerCount(['test', '--jobs', '1000'], dir, env), most, 'mocha starts the rest when it needs them');
+    assert.equal(warmWorkerCount(['test', '--jobs', '1'], dir, env), 0);
+    for (const bad of ['many', '1e3', '0x40', ' 4', '']) assert.equal(warmWorkerCount(['test', '--jobs', bad], dir, env), 0, bad);
+    assert.equal(warmWorkerCount(['test', '--jobs'], dir, env), 0);
   });
 
   it('without --jobs: 2 before any run, then what the last run without --jobs chose (none after a serial one)', () => {
-    assert.equal(warmWorkerCount(['test'], dir), 2);
-    writeWorkerHint(uberPaths(dir), 4);
-    assert.equal(warmWorkerCount(['test'], dir), 4);
-    assert.equal(warmWorkerCount(['test', '--jobs', '2'], dir), 2, '--jobs still wins');
+    assert.equal(warmWorkerCount(['test'], dir, env), 2);
+    writeWorkerHint(uberPaths(dir), 2);
+    assert.equal(warmWorkerCount(['test'], dir, env), 2);
+    writeWorkerHint(uberPaths(dir), 3);
+    assert.equal(warmWorkerCount(['test'], dir, env), Math.min(3, most));
+    assert.equal(warmWorkerCount(['test', '--jobs', '2'], dir, env), 2, '--jobs still wins');
     writeWorkerHint(uberPaths(dir), 1);
-    assert.equal(warmWorkerCount(['test'], dir), 0);
+    assert.equal(warmWorkerCount(['test'], dir, env), 0);
   });
 
-  it('reads the hint beside the config found from a subfolder, or beside --config', () => {
-    writeWorkerHint(uberPaths(dir), 3);
+  it('reads the hint beside the config found from a subfolder, beside --config, or beside cwd when there is no config', () => {
+    writeWorkerHint(uberPaths(dir), 2);
     mkdirSync(path.join(dir, 'test', 'deep'), { recursive: true });
-    assert.equal(warmWorkerCount(['test'], path.join(dir, 'test', 'deep')), 3);
+    assert.equal(warmWorkerCount(['test'], path.join(dir, 'test', 'deep'), env), 2);
     const other = path.join(dir, 'other');
     mkdirSync(other);
     writeFileSync(path.join(other, 'ci.yaml'), 'profiles: [a]\n');
-    writeWorkerHint(uberPaths(other), 6);
-    assert.equal(warmWorkerCount(['--config', 'other/ci.yaml', 'test'], dir), 6);
-    assert.equal(warmWorkerCount(['test', '--', '--jobs', '9'], dir), 3, 'after -- the arguments are mocha\'s');
-  });
-
-  it('no config anywhere: none (uber will refuse); a damaged hint: the default', () => {
+    writeWorkerHint(uberPaths(other), 1);
+    assert.equal(warmWorkerCount(['--config', 'other/ci.yaml', 'test'], dir, env), 0);
+    assert.equal(warmWorkerCount(['test', '--', '--jobs', '9'], dir, env), 2, 'after -- the arguments are mocha\'s');
+    // no config anywhere: uber tests with its defaults and keeps its data beside cwd
     const bare = mkdtempSync(path.join(os.tmpdir(), 'uber-warm-bare-'));
     try {
-      assert.equal(warmWorkerCount(['test'], bare), 0);
+      assert.equal(warmWorkerCount(['test'], bare, env), 2);
+      writeWorkerHint(uberPaths(bare), 1);
+      assert.equal(warmWorkerCount(['test'], bare, env), 0);
     } finally {
       rmSync(bare, { recursive: true, force: true });
     }
+  });
+
+  it('a damaged hint: the default; a preload in NODE_OPTIONS (it would run before the plan): none', () => {
     mkdirSync(path.join(dir, '.uber'));
     writeFileSync(uberPaths(dir).workerHint, '{"workers": 4');
-    assert.equal(warmWorkerCount(['test'], dir), 2);
+    assert.equal(warmWorkerCount(['test'], dir, env), 2);
     writeFileSync(uberPaths(dir).workerHint, '{"workers": "four"}\n');
-    assert.equal(warmWorkerCount(['test'], dir), 2);
+    assert.equal(warmWorkerCount(['test'], dir, env), 0);
+    writeFileSync(uberPaths(dir).workerHint, '{}\n');
+    assert.equal(warmWorkerCount(['test'], dir, env), 2);
+    for (const preload of ['--require dotenv/config', '-r ts-node/register', '--import=tsx', '--max-old-space-size=512 --loader ./l.mjs', '--experimental-loader x']) {
+      assert.equal(warmWorkerCount(['test', '--jobs', '2'], dir, { NODE_OPTIONS: preload }), 0, preload);
+    }
+    assert.equal(warmWorkerCount(['test', '--jobs', '2'], dir, { NODE_OPTIONS: '--max-old-space-size=512 --enable-source-maps' }), 2);
   });
 });
