@@ -12,15 +12,19 @@ export interface WarmPlan {
   readonly cwd: string;
 }
 
+/** Puts this process where the plan says: its environment's changes, then its folder (mocha's process does it too). */
+export function applyPlan(plan: WarmPlan, env: NodeJS.ProcessEnv = process.env): void {
+  for (const k of plan.unset) delete env[k];
+  Object.assign(env, plan.set);
+  if (process.cwd() !== plan.cwd) process.chdir(plan.cwd);
+}
+
 /** Applies the plan named by PLAN_FILE_ENV to this process (once: the variable goes with it). */
 export function adoptPlan(env: NodeJS.ProcessEnv = process.env): void {
   const file = env[PLAN_FILE_ENV];
   if (!file) return;
   delete env[PLAN_FILE_ENV];
-  const plan = JSON.parse(readFileSync(file, 'utf8')) as WarmPlan;
-  for (const k of plan.unset) delete env[k];
-  Object.assign(env, plan.set);
-  if (process.cwd() !== plan.cwd) process.chdir(plan.cwd);
+  applyPlan(JSON.parse(readFileSync(file, 'utf8')) as WarmPlan, env);
 }
 
 adoptPlan();

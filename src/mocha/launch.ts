@@ -5,14 +5,12 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { applyPlan, type WarmPlan } from './adopt.js';
 import { startWarmWorkers } from './warm.js';
 
-/** What uber sends once it has planned (src/testrun/early.ts). */
-export interface LaunchPlan {
+/** What uber sends once it has planned (src/testrun/early.ts): mocha's argv, and the plan the early workers take too. */
+export interface LaunchPlan extends WarmPlan {
   readonly argv: string[];
-  readonly cwd: string;
-  readonly set: Record<string, string>;
-  readonly unset: string[];
   /** Whether mocha's parallel runner in this process may take the workers started early (false: stop them). */
   readonly warm: boolean;
 }
@@ -44,8 +42,6 @@ if (text.trim() === '') {
 const plan = JSON.parse(text) as LaunchPlan;
 if (plan.warm) started?.plan({ set: plan.set, unset: plan.unset, cwd: plan.cwd });
 else await started?.drop();
-for (const k of plan.unset) delete process.env[k];
-Object.assign(process.env, plan.set);
-process.chdir(plan.cwd);
+applyPlan(plan);
 process.argv = [process.execPath, bin, ...plan.argv];
 await import(pathToFileURL(bin).href);
