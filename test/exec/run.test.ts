@@ -1,7 +1,7 @@
 // The process runner: why a process ended, group kill on abort, and no orphans when uber dies.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -59,6 +59,7 @@ describe('exec/run', () => {
     assert.equal(r.reason, 'cancelled');
     await sleep(100);
     assert.equal(alive(grandchild), false, 'grandchild outlived the abort');
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('times out and says so', async () => {
@@ -78,5 +79,6 @@ describe('exec/run', () => {
     const t0 = Date.now();
     while (alive(child) && Date.now() - t0 < 10_000) await sleep(50);
     assert.equal(alive(child), false, 'child outlived a SIGKILLed uber by 10 s');
+    rmSync(dir, { recursive: true, force: true });
   });
 });
