@@ -60,9 +60,9 @@ describe('uber test: workers started before the plan (built binary)', function (
     return { dir, suite, journal: path.join(dir, 'journal.jsonl') };
   }
 
-  async function run(p: { dir: string; journal: string }, args: string[], mark: string): Promise<{ seen: Seen[]; run: TestRun; stderr: string }> {
+  async function run(p: { dir: string; journal: string }, args: string[], mark: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<{ seen: Seen[]; run: TestRun; stderr: string }> {
     rmSync(p.journal, { force: true });
-    const r = await runUber(['test', ...args], { cwd: p.dir, env: { ...env, JOURNAL: p.journal, UBER_E2E_MARK: mark }, timeoutMs: 200_000 });
+    const r = await runUber(['test', ...args], { cwd: p.dir, env: { ...env, ...extraEnv, JOURNAL: p.journal, UBER_E2E_MARK: mark }, timeoutMs: 200_000 });
     assert.equal(r.code, 0, r.stderr + r.stdout);
     await new Promise((res) => setTimeout(res, 300));
     assert.deepEqual(processesWithEnv('UBER_E2E_MARK', mark), [], 'no worker, mocha or launcher left');
@@ -96,10 +96,10 @@ describe('uber test: workers started before the plan (built binary)', function (
     }
     assert.deepEqual(JSON.parse(readFileSync(path.join(p.dir, '.uber/test-workers.json'), 'utf8')), { workers: 3 });
 
-    // the hint says more than the run takes (4 started, 3 profiles, no history): the extra one stops before any test
+    // more started than the run takes (UBER_EARLY_WORKERS=4 whatever the cores; 3 profiles, no history): the extra
+    // one stops before any test
     rmSync(path.join(p.dir, '.uber', 'timings.json'));
-    writeFileSync(path.join(p.dir, '.uber', 'test-workers.json'), '{"workers":4}\n');
-    const second = await run(p, [], `${process.pid}-warm-2`);
+    const second = await run(p, [], `${process.pid}-warm-2`, { UBER_EARLY_WORKERS: '4' });
     assert.equal(second.run.jobs, 3);
     assert.equal(second.seen.length, 12);
     assert.ok(second.seen.every((s) => s.cwd === p.suite && s.runId === second.run.id && s.plan === null && s.warm));
