@@ -4,28 +4,40 @@ import { changedParts, fingerprintServices, pairFingerprint, serviceKey, type Fi
 import type { WorkspaceRepo } from '../workspace/repos.js';
 import type { DeployEvent, PairOutcome } from './events.js';
 import type { Pair, Service } from './plan.js';
-import { RecordTable, why, type AccountRecord, type ReadResult, type RecordWrite } from './records.js';
+import { why } from '../dynamo/why.js';
+import type { AccountRecord, ReadResult, RecordTable, RecordWrite } from './records.js';
 
-/** Each profile's record table and its read under way; disposing closes the clients. */
+/** Each profile's record table (undefined where none could be made: its read says why) and its read under way; disposing closes the clients. */
 export interface Accounts extends Disposable {
-  readonly tables: ReadonlyMap<string, RecordTable>;
+  readonly tables: ReadonlyMap<string, Promise<RecordTable | undefined>>;
   readonly reads: ReadonlyMap<string, Promise<ReadResult>>;
 }
 
-/** Starts reading every account's records at once (call it before the sync so both overlap); none when recording is off. */
+/**
+ * Starts reading every account's records at once (call it before the sync so both overlap); none when recording is
+ * off. The record tables' module brings the AWS SDK (~0.18 s to load): imported here, not with the deploy command, it
+ * loads while the sync's git runs.
+ */
 export function readAccounts(profiles: readonly string[], table: string | false, env: NodeJS.ProcessEnv): Accounts {
-  const tables = new Map<string, RecordTable>();
+  const tables = new Map<string, Promise<RecordTable | undefined>>();
   const reads = new Map<string, Promise<ReadResult>>();
-  const dispose = (): void => tables.forEach((t) => t.destroy());
+  const made: RecordTable[] = [];
+  let disposed = false;
+  const dispose = (): void => {
+    disposed = true; // a table the import would make later is never made
+    made.forEach((t) => t.destroy());
+  };
   if (table === false) return { tables, reads, [Symbol.dispose]: dispose };
+  const records = import('./records.js');
   for (const p of profiles) {
-    try {
-      const t = new RecordTable(p, table, env);
-      tables.set(p, t);
-      reads.set(p, t.read());
-    } catch (e) {
-      reads.set(p, Promise.resolve({ ok: false, why: why(e) }));
-    }
+    const created = records.then((m) => {
+      if (disposed) return undefined;
+      const t = new m.RecordTable(p, table, env);
+      made.push(t);
+      return t;
+    });
+    tables.set(p, created.catch(() => undefined));
+    reads.set(p, created.then((t): Promise<ReadResult> | ReadResult => (t ? t.read() : { ok: false, why: 'the deploy ended first' }), (e: unknown) => ({ ok: false, why: why(e) })));
   }
   return { tables, reads, [Symbol.dispose]: dispose };
 }
@@ -122,7 +134,7 @@ export class RecordKeeper {
     const now = Date.now();
     await Promise.all(
       planned.map(async (p) => {
-        const table = this.accounts.tables.get(p.pair.profile);
+        const table = await this.accounts.tables.get(p.pair.profile);
         if (!table) return;
         const w: RecordWrite = {
           pair: recordKey(p.pair, this.run.stage), fingerprint: p.fingerprint.ok ? p.fingerprint.value : '', parts: p.fingerprint.ok ? p.fingerprint.parts : undefined,
@@ -150,7 +162,7 @@ export class RecordKeeper {
 
   private async settle(o: PairOutcome): Promise<void> {
     const w = this.writes.get(o.pair.id);
-    const table = this.accounts.tables.get(o.pair.profile);
+    const table = await this.accounts.tables.get(o.pair.profile);
     if (!w || !table || this.broken.has(o.pair.profile)) return;
     const ok = o.status === 'ok' || o.status === 'no-op';
     const status = ok ? 'deployed' : o.status === 'cancelled' ? 'cancelled' : 'failed';

@@ -7,7 +7,8 @@ import {
   type AttributeValue,
   type ScanCommandOutput,
 } from '@aws-sdk/client-dynamodb';
-import { call, dynamoClient, ensureTable, why } from '../dynamo/table.js';
+import { call, dynamoClient, ensureTable } from '../dynamo/table.js';
+import { why } from '../dynamo/why.js';
 import type { Parts } from '../fingerprint/fingerprint.js';
 
 /** in-progress: a run started deploying it; deployed: that run finished ok; the rest: not current. */
@@ -32,8 +33,6 @@ export interface AccountRecord {
 }
 
 export type ReadResult = { readonly ok: true; readonly records: ReadonlyMap<string, AccountRecord>; readonly ms: number } | { readonly ok: false; readonly why: string };
-
-export { why };
 
 const KEY = 'pair';
 

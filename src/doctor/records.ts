@@ -1,5 +1,6 @@
 // Doctor's records line: can each profile read and write its account's deploy record table (uber deploy's "only what changed")?
-import { RecordTable, why } from '../deploy/records.js';
+import { RecordTable } from '../deploy/records.js';
+import { why } from '../dynamo/why.js';
 
 export interface RecordsCheck {
   readonly table: string | false;

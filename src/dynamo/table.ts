@@ -29,14 +29,6 @@ export function itemKey(pk: string, sk: string): Record<string, AttributeValue> 
   return { pk: { S: pk }, sk: { S: sk } };
 }
 
-/** One line that says why a call failed: the error's name and its first line. */
-export function why(e: unknown): string {
-  const err = e as { name?: string; code?: string; message?: string };
-  const name = err.code ?? err.name ?? 'Error';
-  const msg = (err.message ?? String(e)).split('\n')[0]!;
-  return msg && !msg.includes(name) ? `${name}: ${msg}` : msg || name;
-}
-
 const ready = new WeakMap<DynamoDBClient, Map<string, Promise<void>>>();
 
 /**

@@ -1,5 +1,6 @@
 // What `uber pool status` shows: who holds which account of a shared pool, since when; who waits; and the pool probe.
-import { dynamoClient, why } from '../dynamo/table.js';
+import { dynamoClient } from '../dynamo/table.js';
+import { why } from '../dynamo/why.js';
 import { LeaseTable, type LeaseItem } from '../dynamo/lease.js';
 import { UsageError } from '../errors.js';
 import { now } from '../lease/clock.js';

@@ -6,6 +6,7 @@ import { readAttempt, type AttemptRecords } from '../testrun/results.js';
 import { writeClaimStubs, writeHeldStub } from '../testrun/claim-stubs.js';
 import { unitLabel, type RunItem } from '../testrun/units.js';
 import { RunFailedError } from '../errors.js';
+import { why } from '../dynamo/why.js';
 import { MAX_ATTEMPTS, type QueueUnit, type UnitResult } from './items.js';
 import { serveClaims, type ClaimService } from './serve.js';
 import { queueSettingsToEnv } from './settings.js';
@@ -54,7 +55,6 @@ function label(item: Pick<RunItem, 'file' | 'unit'>): string {
 export class QueueMachine {
   /** The queue once this machine has joined it. */
   private readonly ready: Promise<WorkQueue>;
-  private why: (e: unknown) => string = (e) => String((e as Error).message ?? e);
   /** Stub (mocha argument) → the unit it ran, for every stub that took one. */
   readonly itemOf = new Map<string, RunItem>();
   /** Every stub given to mocha, in the order given. */
@@ -98,8 +98,7 @@ export class QueueMachine {
 
   private async connect(): Promise<WorkQueue> {
     const o = this.o;
-    const [{ dynamoClient, ensureTable, why }, { WorkQueue }] = await Promise.all([import('../dynamo/table.js'), import('./store.js')]);
-    this.why = why;
+    const [{ dynamoClient, ensureTable }, { WorkQueue }] = await Promise.all([import('../dynamo/table.js'), import('./store.js')]);
     try {
       const client = dynamoClient(o.profile, o.env);
       await ensureTable(client, o.table);
@@ -116,7 +115,7 @@ export class QueueMachine {
       );
       return queue;
     } catch (e) {
-      throw new RunFailedError(`The shared queue in ${o.pool} cannot be used (${this.why(e)}); check the credentials, region and endpoint_url of the profile ${o.profile}.`);
+      throw new RunFailedError(`The shared queue in ${o.pool} cannot be used (${why(e)}); check the credentials, region and endpoint_url of the profile ${o.profile}.`);
     }
   }
 
@@ -126,7 +125,7 @@ export class QueueMachine {
       if (this.beatFailing) this.o.say('uber: queue heartbeat written again.');
       this.beatFailing = false;
     } catch (e) {
-      if (!this.beatFailing) this.o.say(`uber: cannot write this machine's queue heartbeat (${this.why(e)}); its units are taken over if this lasts a lease.`);
+      if (!this.beatFailing) this.o.say(`uber: cannot write this machine's queue heartbeat (${why(e)}); its units are taken over if this lasts a lease.`);
       this.beatFailing = true;
     }
   }
@@ -199,7 +198,7 @@ export class QueueMachine {
     try {
       ok = result === 'crashed' ? await (await this.ready).giveUp(c.n, { owner: this.o.owner, token: c.token }, result, reason ?? 'its worker crashed') : await (await this.ready).complete(c.n, c.token, result, reason);
     } catch (e) {
-      this.problems.push(`the result of ${label(c.item)} could not be written to the queue (${this.why(e)}); another machine may run it again.`);
+      this.problems.push(`the result of ${label(c.item)} could not be written to the queue (${why(e)}); another machine may run it again.`);
       ok = true;
     }
     this.ended.add(key);
