@@ -219,6 +219,23 @@ describe('deploy: only what changed (real git, dynalite accounts)', function () 
     assert.equal(started(p).length, 2);
   });
 
+  it('the records are read beside the sync: a deploy that ends before the AWS SDK has loaded makes no client, and its reads say so', async () => {
+    p = fresh({ repos: ['orders'] }, 1);
+    const { readAccounts } = await import('../../src/deploy/changed.js');
+    const read = readAccounts(['sandbox-1'], table(p), p.env);
+    const early = readAccounts(['sandbox-1'], table(p), p.env);
+    early[Symbol.dispose](); // before the records module (and the SDK) has loaded
+    try {
+      assert.equal(await early.tables.get('sandbox-1'), undefined, 'no table, so no client to close');
+      assert.deepEqual(await early.reads.get('sandbox-1'), { ok: false, why: 'the deploy ended first' });
+      const r = await read.reads.get('sandbox-1');
+      assert.ok(r?.ok, `a read that is let finish reads the account: ${JSON.stringify(r)}`);
+      assert.ok(await read.tables.get('sandbox-1'), 'its table is made');
+    } finally {
+      read[Symbol.dispose]();
+    }
+  });
+
   it('two runs at once into one account: the older run cannot leave its fingerprint over the newer one', async () => {
     p = fresh({ repos: ['orders'], services: ['a'], env: { SLS_FIXTURE_SLEEP_MS: '1500' } }, 1);
     const q = secondCheckout(p);
