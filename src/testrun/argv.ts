@@ -13,7 +13,7 @@ export function mochaBin(): string {
 }
 
 /** One of uber's modules in src/mocha/, from wherever this module runs (dist/ as .js, src/ as .ts under tsx). */
-function mochaModule(name: string): string {
+export function mochaModule(name: string): string {
   const self = fileURLToPath(import.meta.url);
   return path.join(path.dirname(self), '..', 'mocha', `${name}${path.extname(self)}`);
 }

@@ -4,13 +4,12 @@ import { rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { nodeScript } from '../exec/node-script.js';
 import { ownedTempDir } from '../isolation/temp.js';
 import { run, type RunResult } from '../exec/run.js';
 import type { LaunchPlan } from '../mocha/launch.js';
 import type { RunOptions } from '../exec/run.js';
-import { mochaBin } from './argv.js';
+import { mochaBin, mochaModule } from './argv.js';
 
 /** SIGTERM → SIGKILL grace for mocha's process group. */
 export const MOCHA_GRACE_MS = 3000;
@@ -24,12 +23,6 @@ export interface EarlyMocha {
   start(argv: readonly string[], opts: Pick<RunOptions, 'cwd' | 'env' | 'stdout' | 'stderr'> & { warm: boolean }): Promise<RunResult>;
   /** Lets the waiting process exit unused (a no-op after start). */
   cancel(): Promise<void>;
-}
-
-/** The launcher, beside this module's plugin: dist/mocha/launch.js (or src/ under tsx). */
-function launcherPath(): string {
-  const self = fileURLToPath(import.meta.url);
-  return path.join(path.dirname(self), '..', 'mocha', `launch${path.extname(self)}`);
 }
 
 /** A folder for the early workers' plan; none when TMPDIR cannot take one (the workers then start when mocha asks). */
@@ -59,7 +52,7 @@ function startEarlyMocha(o: { cwd: string; env: NodeJS.ProcessEnv; signal: Abort
   // the early workers read the plan from a file in a folder of uber's, gone when mocha is (a killed uber's: swept)
   const planDir = o.workers > 0 ? planFolder() : undefined;
   const warm = planDir ? [String(o.workers), path.join(planDir, 'plan.json')] : [];
-  const ended = run([...nodeScript(launcherPath()), mochaBin(), o.color ? '--color' : '--no-color', ...warm], { cwd: o.cwd, env: spawnEnv, signal: o.signal, graceMs: o.graceMs, input, stdout: relay('stdout'), stderr: relay('stderr') }).finally(() => {
+  const ended = run([...nodeScript(mochaModule('launch')), mochaBin(), o.color ? '--color' : '--no-color', ...warm], { cwd: o.cwd, env: spawnEnv, signal: o.signal, graceMs: o.graceMs, input, stdout: relay('stdout'), stderr: relay('stderr') }).finally(() => {
     if (planDir) rmSync(planDir, { recursive: true, force: true });
   });
   let used = false;
