@@ -128,7 +128,7 @@ describe('uber test (built binary)', function () {
       ['a spec that matches no file', ['test/nothing-*.spec.mjs'], /^uber: The spec "test\/nothing-\*\.spec\.mjs" matches no file in .*; check the path or the glob .*\.\n$/, () => undefined],
       ['a bad --jobs', ['--jobs', '0'], /^uber: --jobs must be a whole number of at least 1, not "0"; e\.g\. --jobs 2\.\n$/, () => undefined],
       ['mocha\'s --jobs after --', ['--', '--jobs', '1'], /^uber: --jobs after -- would override how uber runs mocha; pass --jobs to uber test itself \(e\.g\. uber test --jobs 1 for one worker\)\.\n$/, () => undefined],
-      ['a UBER_EARLY_WORKERS that is not a count', [], /^uber: UBER_EARLY_WORKERS="two" is not a whole number; set it to how many workers start before uber plans \(0 for none\), or unset it\.\n$/, () => undefined, { UBER_EARLY_WORKERS: 'two' }],
+      ['a UBER_EARLY_WORKERS that is not a count', [], /^uber: UBER_EARLY_WORKERS must be a whole number of at least 0, not "two"; e\.g\. UBER_EARLY_WORKERS=2\.\n$/, () => undefined, { UBER_EARLY_WORKERS: 'two' }],
       ['a TMPDIR that does not exist', [], /^uber: The temp folder .*no-such-tmp \(TMPDIR\) cannot hold uber's run folder \(ENOENT\); point TMPDIR at a folder you can write, or free space there\.\n$/, () => undefined, { TMPDIR: path.join(os.tmpdir(), 'uber-e2e-no-such-tmp') }],
     ];
     for (const [what, args, message, prepare, more] of cases) {

@@ -20,7 +20,7 @@ import { readUserMochaConfig, type UserMochaConfig } from './mocharc.js';
 import { queueRunId } from '../queue/run-id.js';
 import { planUnits, type RunItem } from './units.js';
 import { WORKER_START_MS, workersThatPay } from './workers.js';
-import { EARLY_WORKERS_ENV, namedEarlyWorkers } from './warm-hint.js';
+import { namedEarlyWorkers } from './warm-hint.js';
 
 export interface TestOptions {
   readonly specs: readonly string[];
@@ -130,7 +130,7 @@ export async function planTestRun(opts: TestOptions, ctx: Ctx): Promise<TestPlan
   const timeoutS = opts.leaseTimeout === undefined ? config.test.leaseTimeout : Number(opts.leaseTimeout);
   if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw bad('ERR_UBER_USAGE', `--lease-timeout "${opts.leaseTimeout}" is not a positive number of seconds; pass e.g. --lease-timeout 600.`);
   const asked = opts.jobs === undefined ? undefined : parseWhole('--jobs', opts.jobs, 1);
-  if (Number.isNaN(namedEarlyWorkers(ctx.env))) throw bad('ERR_UBER_USAGE', `${EARLY_WORKERS_ENV}="${ctx.env[EARLY_WORKERS_ENV]}" is not a whole number; set it to how many workers start before uber plans (0 for none), or unset it.`);
+  namedEarlyWorkers(ctx.env); // refuses anything but a whole number (the early mocha already started none for it)
   // mocha's own worker switches after -- would override uber's plan (its units and batches are made for its workers)
   const own = opts.extra.find((a) => /^(--jobs|-j|--parallel|-p|--no-parallel)(=.*)?$/.test(a));
   if (own) throw bad('ERR_UBER_USAGE', `${own.split('=')[0]} after -- would override how uber runs mocha; pass --jobs to uber test itself (e.g. uber test --jobs 1 for one worker).`);

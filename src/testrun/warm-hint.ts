@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { nearestConfig } from '../config/find.js';
+import { parseWhole } from '../options/whole.js';
 import { uberPaths, type UberPaths } from '../state/paths.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 
@@ -21,11 +22,13 @@ function optionValue(args: readonly string[], name: string): string | undefined 
 /** Names the count to start early, whatever the cores and the last run (0: none); see README, "Workers start before uber has planned". */
 export const EARLY_WORKERS_ENV = 'UBER_EARLY_WORKERS';
 
-/** EARLY_WORKERS_ENV as a count: undefined when unset or empty, NaN when it is not a whole number (uber's plan refuses it). */
+/**
+ * EARLY_WORKERS_ENV as a count, undefined when unset or empty; anything but a whole number throws parseWhole's one
+ * sentence (uber's plan calls this to refuse it before anything runs).
+ */
 export function namedEarlyWorkers(env: NodeJS.ProcessEnv): number | undefined {
   const v = env[EARLY_WORKERS_ENV];
-  if (v === undefined || v === '') return undefined;
-  return /^\d+$/.test(v) ? Number(v) : Number.NaN;
+  return v === undefined || v === '' ? undefined : parseWhole(EARLY_WORKERS_ENV, v, 0);
 }
 
 /** A preload in NODE_OPTIONS runs as a worker starts, before it can take the plan (its folder, uber's settings). */
@@ -39,12 +42,24 @@ const PRELOAD = /(^|\s)(-r|--require|--import|--loader|--experimental-loader)(\s
  */
 export function warmWorkerCount(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): number {
   if (PRELOAD.test(env.NODE_OPTIONS ?? '')) return 0;
-  const named = namedEarlyWorkers(env);
-  if (named !== undefined) return Number.isNaN(named) ? 0 : named;
+  // a value uber's plan refuses (it throws here too) starts none: that run never runs
+  let named: number | undefined;
+  try {
+    named = namedEarlyWorkers(env);
+  } catch {
+    return 0;
+  }
+  if (named !== undefined) return named;
   const most = os.availableParallelism();
   const parallel = (n: unknown): number => (typeof n === 'number' && Number.isInteger(n) && n >= 2 ? Math.min(n, most) : 0);
   const jobs = optionValue(args, '--jobs');
-  if (jobs !== undefined) return /^\d+$/.test(jobs) ? parallel(Number(jobs)) : 0; // uber refuses anything else
+  if (jobs !== undefined) {
+    try {
+      return parallel(parseWhole('--jobs', jobs, 1));
+    } catch {
+      return 0;
+    }
+  }
   // no config: uber tests with its defaults, its data beside cwd (src/testrun/plan.ts)
   const explicit = optionValue(args, '--config');
   const config = explicit ? path.resolve(cwd, explicit) : nearestConfig(cwd);

@@ -23,7 +23,8 @@ describe('warmWorkerCount', () => {
     assert.equal(warmWorkerCount(['test', '--jobs=2'], dir, env), two);
     assert.equal(warmWorkerCount(['test', '--jobs', '1000'], dir, env), most, 'mocha starts the rest when it needs them');
     assert.equal(warmWorkerCount(['test', '--jobs', '1'], dir, env), 0);
-    for (const bad of ['many', '1e3', '0x40', ' 4', '']) assert.equal(warmWorkerCount(['test', '--jobs', bad], dir, env), 0, bad);
+    for (const bad of ['many', '1e3', '0x40', '']) assert.equal(warmWorkerCount(['test', '--jobs', bad], dir, env), 0, bad);
+    assert.equal(warmWorkerCount(['test', '--jobs', ' 4'], dir, env), Math.min(4, most), 'read as the plan reads it (parseWhole): 4');
     assert.equal(warmWorkerCount(['test', '--jobs'], dir, env), 0);
   });
 
@@ -64,7 +65,8 @@ describe('warmWorkerCount', () => {
     assert.equal(warmWorkerCount(['test'], dir, { UBER_EARLY_WORKERS: String(most + 2) }), most + 2);
     assert.equal(warmWorkerCount(['test', '--jobs', '2'], dir, { UBER_EARLY_WORKERS: '0' }), 0);
     assert.equal(warmWorkerCount(['test'], dir, { UBER_EARLY_WORKERS: '' }), Math.min(3, most));
-    for (const bad of ['two', '-1', '1.5', ' 2']) assert.equal(warmWorkerCount(['test'], dir, { UBER_EARLY_WORKERS: bad }), 0, bad);
+    for (const bad of ['two', '-1', '1.5']) assert.equal(warmWorkerCount(['test'], dir, { UBER_EARLY_WORKERS: bad }), 0, bad);
+    assert.equal(warmWorkerCount(['test'], dir, { UBER_EARLY_WORKERS: ' 2' }), 2, 'read as the plan reads it (parseWhole): 2');
   });
 
   it('a damaged hint: the default; a preload in NODE_OPTIONS (it would run before the plan): none', () => {
