@@ -62,6 +62,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   let granted = 0;
   let stopsDone = 0;
   let stopped = 0; // holders stopped right now: the run goes on until each is resumed and its lock was fought over
+  // profiles whose holder was killed and nobody has leased since, with the kill's time: the run goes on until each is taken over,
+  // or gives up on one after four stale windows (its recovery then stays Infinity, which the tests assert against)
+  const orphaned = new Map<string, number>();
+  const waitingForTakeover = (): boolean => [...orphaned.values()].some((t) => now() - t < 4 * o.staleMs);
   let finished = false;
   const live = new Set<ChildProcess>();
   let allGone: (() => void) | undefined;
@@ -78,7 +82,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       const [kind, , profile = ''] = line.split(' ');
       if (kind !== 'H') return;
       granted += 1;
-      if (granted >= o.leases && stopped === 0 && stopsDone >= o.stops) finished = true;
+      orphaned.delete(profile);
+      if (granted >= o.leases && stopped === 0 && stopsDone >= o.stops && !waitingForTakeover()) finished = true;
       if (finished) return void child.stdin.write('x 0\n');
       if (stopsDone < o.stops && granted % Math.floor(o.leases / (o.stops + 1)) === 0) {
         stopsDone += 1;
@@ -94,6 +99,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       }
       if (kills.length < o.killRatio * o.leases && Math.random() < o.killRatio * 1.5) {
         kills.push({ t: now(), profile });
+        orphaned.set(profile, now());
         child.kill('SIGKILL');
         return;
       }
