@@ -1,5 +1,5 @@
-// How many mocha workers `uber test` starts before it has planned (src/mocha/warm.ts): --jobs when given, else as
-// many as the last run in this project used, else 2 (the fewest uber starts in mocha's parallel mode).
+// How many mocha workers `uber test` starts before it has planned (src/mocha/warm.ts): UBER_EARLY_WORKERS when set,
+// else --jobs, else as many as the last run in this project used, else 2; from --jobs or the history, one per core at most.
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
