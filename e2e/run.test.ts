@@ -1,6 +1,6 @@
 // uber run (the built binary, fixture sls, plain profiles): each account is tested only after its own deploys, the first before the slowest is ready.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { newRunId } from '../src/run/id.js';
 import { renderConfig, renderCredentials } from '../src/sandbox/aws-files.js';
@@ -120,6 +120,21 @@ describe('e2e: uber run pipelines deploy and test per account', function () {
     assert.ok(leased.has('ci-1'), 'the first ready account was tested');
     assert.match(r.stderr, /not tested \(a deploy into it failed\): ci-2/);
     assert.deepEqual(p.leases(), [], 'the failed account was released at the end');
+  });
+
+  it('a damaged .uber/state.json: the deploy replaces it (said once), every account is tested, exit 0; uber test then reads the new state', async () => {
+    const p = project({ SLS_FIXTURE_SLEEP_BY_PROFILE: 'ci-1=50,ci-2=50,ci-3=50' });
+    made.push(p);
+    const state = path.join(p.dir, '.uber', 'state.json');
+    mkdirSync(path.dirname(state), { recursive: true });
+    writeFileSync(state, '{"version": 1, "branch": "ma');
+    const r = await runUber(['run', '--branch', 'main'], { cwd: p.dir, env: p.env });
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    assert.equal(`${r.stdout}${r.stderr}`.match(/state\.json was damaged \(.*\); uber deploy replaced it with this run's records\./g)?.length, 1, r.stdout + r.stderr);
+    assert.deepEqual(new Set(testLeases(readAuditLines(p.dir)).map((t) => t.profile)), new Set(PROFILES));
+    assert.deepEqual(Object.keys((JSON.parse(readFileSync(state, 'utf8')) as { profiles: object }).profiles).sort(), PROFILES);
+    const after = await runUber(['test', '--parallel'], { cwd: p.dir, env: p.env });
+    assert.equal(after.code, 0, after.stderr);
   });
 
   it('runs no test when every account fails, and says why', async () => {

@@ -14,7 +14,7 @@ import { choosePool, choosePoolLeaseMs, parseCleanup, type PoolSpec } from '../p
 import { parseWhole } from '../options/whole.js';
 import { assignFiles, assignProfiles, orderLongestFirst, parseShard, shardFromEnv, type Shard } from '../shard/shard.js';
 import { assertWritable, uberPaths, type UberPaths } from '../state/paths.js';
-import { healthyProfiles, leftOutProfiles, readState } from '../state/state.js';
+import { healthyProfiles, leftOutProfiles, readState, type UberState } from '../state/state.js';
 import { readTimings, timingKey } from '../timings/timings.js';
 import { readUserMochaConfig, type UserMochaConfig } from './mocharc.js';
 import { queueRunId } from '../queue/run-id.js';
@@ -97,10 +97,14 @@ function loadOrDefault(ctx: Ctx, explicit: string | undefined): { config: Config
   }
 }
 
-/** The one profile precedence; uber test narrows to the profiles the last deploy left healthy. */
+/**
+ * The one profile precedence; uber test narrows to the profiles the last deploy left healthy. The deploy state is read
+ * only when no --profiles is given (as chooseProfiles reads each source): `uber run`, whose deploy replaces a damaged
+ * state, and `uber test --profiles` never stop on one.
+ */
 function pickProfiles(opts: TestOptions, ctx: Ctx, config: Config, paths: UberPaths): string[] {
-  const state = readState(paths.state);
-  const lastDeploy = { file: paths.state, healthy: () => healthyProfiles(state) };
+  let state: UberState | undefined;
+  const lastDeploy = { file: paths.state, healthy: () => healthyProfiles((state = readState(paths.state))) };
   const chosen = chooseProfiles({ flag: opts.profiles, config: () => config.profiles, env: ctx.env, lastDeploy });
   if (chosen.source === 'last-deploy') for (const { profile, why } of leftOutProfiles(state)) ctx.stderr.write(`uber test leaves out ${profile}: ${why}.
 `);

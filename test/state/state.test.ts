@@ -54,11 +54,13 @@ describe('state/state', () => {
   });
 
   for (const [kind, text] of Object.entries(damaged)) {
-    it(`reports a state.json that is ${kind} as exit 2 with one sentence from uber test and uber report — never a fallback`, async () => {
+    it(`reports a state.json that is ${kind} as exit 2 with one sentence from uber test and uber report — never a fallback; --profiles does not read it`, async () => {
       writeFileSync(file, text);
       const sentence = new RegExp(`^The deploy state ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is damaged \\([^)]+\\)+; remove it or run uber deploy again\\.$`);
       assert.throws(() => readState(file), (e: Error & { code?: string }) => e.name === 'UsageError' && e.code === 'ERR_UBER_STATE_DAMAGED' && sentence.test(e.message));
       await assert.rejects(planTestRun({ specs: [], extra: [] }, ctx), (e: Error) => e.name === 'UsageError' && sentence.test(e.message));
+      // with --profiles the state is not a source (uber run passes its deploy's, and that deploy replaces the file)
+      assert.deepEqual((await planTestRun({ specs: [], extra: [], profiles: 'x,y' }, ctx)).profiles, ['x', 'y']);
       for (const args of [['report'], ['report', '--deploys'], ['test', '--parallel']]) {
         const r = await runCli(args, dir, ctx.env);
         assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
