@@ -1,12 +1,12 @@
 // AWS profile files: both files merged, env overrides honoured, unknown profiles named with the known ones.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { readProfiles, requireProfiles } from '../../src/aws/profiles.js';
+import { tmp } from '../support/tmp.js';
 
 function envWith(config: string, credentials = ''): NodeJS.ProcessEnv {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'uber-aws-'));
+  const dir = tmp('uber-aws-');
   writeFileSync(path.join(dir, 'config'), config);
   writeFileSync(path.join(dir, 'credentials'), credentials);
   return { HOME: dir, AWS_CONFIG_FILE: path.join(dir, 'config'), AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'credentials') };

@@ -1,13 +1,13 @@
 // Config loading: defaults, and every problem reported at once with its key path.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
 import { UsageError } from '../../src/errors.js';
+import { tmp } from '../support/tmp.js';
 
 function dirWith(name: string, text: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'uber-config-'));
+  const dir = tmp('uber-config-');
   writeFileSync(path.join(dir, name), text);
   return dir;
 }
@@ -85,7 +85,7 @@ describe('config/load', () => {
   });
 
   it('says where to look when there is no config', () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'uber-noconfig-'));
+    const dir = tmp('uber-noconfig-');
     assert.throws(() => loadConfig(dir, 'nope.yaml'), /does not exist; check the --config path/);
   });
 });

@@ -4,7 +4,6 @@ import { createRequire } from 'node:module';
 import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import dynalite from 'dynalite';
@@ -65,6 +64,4 @@ export async function runWithPlugin(files: string[], o: { dir: string; pool: str
   return { code, output, records: readAttempt(runDir), samples: lines.map((l) => JSON.parse(l) as Record<string, unknown>), leaseDir };
 }
 
-export function tmp(prefix: string): string {
-  return mkdtempSync(path.join(os.tmpdir(), prefix));
-}
+export { tmp } from '../support/tmp.js';

@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { findOverlaps, readAudit, type Overlap } from '../../../src/lease/audit.js';
 import { now } from '../../../src/lease/clock.js';
+import { tmp } from '../../support/tmp.js';
 
 export interface ChaosOptions {
   leases: number;
@@ -39,7 +40,7 @@ let bundled: Promise<string> | undefined;
 function bundle(): Promise<string> {
   bundled ??= (async () => {
     const esbuild = await import('esbuild');
-    const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'uber-chaos-bin-')), 'contender.cjs');
+    const out = path.join(tmp('uber-chaos-bin-'), 'contender.cjs');
     await esbuild.build({
       entryPoints: [fileURLToPath(new URL('./contender.ts', import.meta.url))],
       bundle: true,

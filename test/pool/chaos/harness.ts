@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { findOverlaps, readAudit, type AuditRecord, type Overlap } from '../../../src/lease/audit.js';
 import { now } from '../../../src/lease/clock.js';
-import { profileFiles, startDynalite } from '../../mocha/support.js';
+import { profileFiles, startDynalite, tmp } from '../../mocha/support.js';
 import { startFaultyProxy, type FaultCounts, type Faults } from './faulty-proxy.js';
 
 export interface PoolChaosOptions {
@@ -51,7 +51,7 @@ let bundled: Promise<string> | undefined;
 export function machineBin(): Promise<string> {
   bundled ??= (async () => {
     const esbuild = await import('esbuild');
-    const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'uber-pool-bin-')), 'machine.cjs');
+    const out = path.join(tmp('uber-pool-bin-'), 'machine.cjs');
     await esbuild.build({ entryPoints: [fileURLToPath(new URL('./machine.ts', import.meta.url))], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: out, logLevel: 'silent' });
     return out;
   })();
