@@ -133,8 +133,8 @@ describe('e2e: uber run pipelines deploy and test per account', function () {
     assert.equal(`${r.stdout}${r.stderr}`.match(/state\.json was damaged \(.*\); uber deploy replaced it with this run's records\./g)?.length, 1, r.stdout + r.stderr);
     assert.deepEqual(new Set(testLeases(readAuditLines(p.dir)).map((t) => t.profile)), new Set(PROFILES));
     assert.deepEqual(Object.keys((JSON.parse(readFileSync(state, 'utf8')) as { profiles: object }).profiles).sort(), PROFILES);
-    const after = await runUber(['test', '--parallel'], { cwd: p.dir, env: p.env });
-    assert.equal(after.code, 0, after.stderr);
+    const tested = await runUber(['test', '--parallel'], { cwd: p.dir, env: p.env });
+    assert.equal(tested.code, 0, tested.stderr);
   });
 
   it('runs no test when every account fails, and says why', async () => {
